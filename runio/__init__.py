@@ -1,0 +1,1 @@
+"""Run plumbing shared by every CLI: flag errors, output folders, JSON records."""
