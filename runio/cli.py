@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from typing import Callable, NoReturn
 
-from absl import app, flags
+from absl import app, flags, logging
 
 
 class BadInput(ValueError):
@@ -32,9 +32,12 @@ def require(condition: bool, message: str) -> None:
 
 def _parse(argv: list[str]) -> list[str]:
     try:
-        return flags.FLAGS(argv)
+        rest = flags.FLAGS(argv)
     except flags.Error as e:
         fail(e)
+    if not flags.FLAGS["verbosity"].present:  # keep JAX's INFO chatter off stderr
+        logging.set_verbosity(logging.WARNING)
+    return rest
 
 
 def run(main: Callable[[list[str]], object]) -> None:

@@ -1,0 +1,83 @@
+"""The chaos task: rules whose space-time history is incompressible.
+
+For a rule A run from IC s for T steps, with A_i(s) the lattice at step i and A(s) the
+whole history, the seed paper's normalised-compression objective is
+
+    NC_pt(A(s)) = sum_{i=0..T} K(A_i(s)) / T  +  K(A(s)),
+    K(x) = len(zlib.compress(x, 9)) / len(x),
+
+where x is the cells written as ASCII '0'/'1' bytes: each row alone inside the sum, the
+whole history row-major for the last term. Higher is more chaotic (less compressible).
+
+DEFLATE is not jittable, so histories are simulated on the device (bit-sliced, vmapped
+over rules) and compressed on the host, one rule per task on a thread pool (zlib releases
+the GIL, so both CPU cores work).
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from functools import partial
+from concurrent.futures import ThreadPoolExecutor
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ca_search import density, simulator
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=os.cpu_count() or 2)
+    return _POOL
+
+
+def compressed_fraction(x: bytes, level: int = 9) -> float:
+    """K(x) = len(zlib.compress(x, level)) / len(x); the definition uses level 9."""
+    return len(zlib.compress(x, level)) / len(x)
+
+
+def nc_pt(history: np.ndarray, level: int = 9) -> float:
+    """NC_pt of one space-time history ``(T + 1, N)`` of 0/1 cells.
+
+    ``level`` is zlib's; 9 is the definition. Lower levels are ~10x faster on chaotic
+    histories (the whole-history term dominates) but give other values."""
+    text = (np.asarray(history, np.uint8) + ord("0")).astype(np.uint8)
+    steps = text.shape[0] - 1
+    rows = sum(compressed_fraction(row.tobytes(), level) for row in text)
+    return rows / steps + compressed_fraction(text.tobytes(), level)
+
+
+def nc_pt_many(histories: np.ndarray, level: int = 9) -> np.ndarray:
+    """NC_pt of each history in a ``(..., T + 1, N)`` array, computed on the thread pool."""
+    histories = np.asarray(histories)
+    flat = histories.reshape((-1,) + histories.shape[-2:])
+    values = _pool().map(partial(nc_pt, level=level), flat)
+    return np.array(list(values)).reshape(histories.shape[:-2])
+
+
+@partial(jax.jit, static_argnames="steps")
+def population_histories(bits: jax.Array, cells: jax.Array, steps: int) -> jax.Array:
+    """``(P, n_ics, steps + 1, N)`` histories of ``P`` rules from the same ICs."""
+    return jax.vmap(simulator.histories, in_axes=(0, None, None))(bits, cells, steps)
+
+
+def fitness(
+    bits: np.ndarray,
+    key: jax.Array,
+    n_ics: int = 1,
+    n_cells: int = 149,
+    steps: int = 150,
+    ic: str = "unbiased",
+    level: int = 9,
+) -> np.ndarray:
+    """Mean NC_pt over ``n_ics`` ICs drawn from ``key`` for each rule of a ``(P, K)`` batch."""
+    cells = density.sample_ics(key, n_ics, n_cells, ic)
+    hist = np.asarray(population_histories(jnp.asarray(bits), cells, steps))
+    return nc_pt_many(hist, level).mean(axis=1)
+

@@ -1,0 +1,55 @@
+import zlib
+
+import jax
+import numpy as np
+import pytest
+
+from ca_search import chaos, density, rules
+from tests.ca_search import reference
+
+
+def _nc_pt_by_hand(history):
+    """The seed's formula, written out directly."""
+    rows = ["".join(str(int(c)) for c in row) for row in history]
+    k = lambda s: len(zlib.compress(s.encode("ascii"), 9)) / len(s)  # noqa: E731
+    t = len(rows) - 1
+    return sum(k(r) for r in rows) / t + k("".join(rows))
+
+
+def test_nc_pt_matches_formula_on_random_and_constant_histories():
+    rng = np.random.default_rng(0)
+    for hist in [rng.integers(0, 2, (31, 40)), np.zeros((21, 40), int), np.eye(30, dtype=int)]:
+        assert chaos.nc_pt(hist) == pytest.approx(_nc_pt_by_hand(hist), rel=1e-12)
+
+
+def test_nc_pt_many_equals_one_by_one():
+    rng = np.random.default_rng(1)
+    hists = rng.integers(0, 2, (3, 2, 11, 20))
+    many = chaos.nc_pt_many(hists)
+    assert many.shape == (3, 2)
+    assert np.allclose(many, [[chaos.nc_pt(h) for h in row] for row in hists])
+
+
+def test_population_fitness_matches_reference_simulation():
+    key = jax.random.key(2)
+    tables = np.stack([rules.gkl(), rules.majority(),
+                       np.random.default_rng(2).integers(0, 2, 128).astype(np.uint8)])
+    got = chaos.fitness(tables, key, n_ics=2, n_cells=49, steps=30)
+    cells = np.asarray(density.sample_ics(key, 2, 49, "unbiased"))
+    for table, f in zip(tables, got):
+        vals = []
+        for ic in cells:
+            hist = [ic]
+            for _ in range(30):
+                hist.append(reference.step(table, hist[-1]))
+            vals.append(_nc_pt_by_hand(np.array(hist)))
+        assert f == pytest.approx(np.mean(vals), rel=1e-12)
+
+
+def test_chaotic_rule_scores_above_ordered_rules():
+    key = jax.random.key(0)
+    scores = chaos.fitness(
+        np.stack([rules.from_wolfram(30), rules.from_wolfram(0), rules.from_wolfram(204)]),
+        key, n_ics=2)
+    rule30, dies, identity = scores
+    assert rule30 > identity > dies
