@@ -40,6 +40,7 @@ def sample_ics(key: jax.Array, n_ics: int, n_cells: int, kind: str = "flat") -> 
     return (ranks < ones).astype(jnp.uint8)
 
 
+@jax.jit
 def correct(bits: jax.Array, cells: jax.Array, steps: int | jax.Array) -> jax.Array:
     """Per IC: 1 if the rule classifies it correctly after ``steps`` steps. ``(n_ics,)``."""
     n_ics, n_cells = cells.shape

@@ -1,0 +1,321 @@
+"""Evolutionary search over CA rule tables: many independent trials of one strategy on one
+task, all trials vmapped in one compiled program.
+
+A trial is a ``lax.scan`` over generations of ``ask -> evaluate -> tell``. Density fitness
+is jittable, so whole chunks of generations run on the device; chaos fitness needs DEFLATE
+on the host, so each generation goes device (ask, histories) -> host (compress) -> device
+(tell). Fitness is reported in the task's natural sense (higher is better) and negated for
+the strategies, which minimise.
+
+Runs checkpoint after every chunk of generations (``checkpoint.npz`` in the output folder);
+rerunning with the same folder and config resumes and ends with the same result.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from tqdm.auto import tqdm
+
+from ca_search import chaos, density, rules, simulator
+from ca_search.curves import save_fitness_plot
+from ca_search.diagram import save_spacetime
+from ca_search.strategies import STRATEGIES, random_genomes
+from runio.cli import BadInput
+from runio.records import prepare_out, write_json
+
+TASKS = ("density", "chaos")
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """Everything a search run depends on (field names are the CLI's flag names)."""
+
+    task: str = "density"
+    strategy: str = "ga"
+    trials: int = 10
+    generations: int = 200
+    population: int = 100
+    n_ics: int = 100  # ICs per density evaluation (fresh each generation, "flat")
+    chaos_ics: int = 1  # ICs per chaos evaluation (fixed per trial)
+    n_cells: int = 149
+    steps: int = 150
+    radius: int = 3
+    uniform_init: bool = False  # initial genomes with density uniform on [0, 1] (Mitchell)
+    compress_level: int = 6  # zlib level during chaos search; best rules also scored at 9
+    performance_ics: int = 10_000  # unbiased ICs for P_N of each trial's best rule
+    chunk: int = 10  # generations per compiled call (progress and checkpoint granularity)
+    seed: int = 0
+
+    def __post_init__(self):
+        checks = [
+            (self.task in TASKS, f"--task must be one of {', '.join(TASKS)}, got {self.task!r}"),
+            (self.strategy in STRATEGIES,
+             f"--strategy must be one of {', '.join(STRATEGIES)}, got {self.strategy!r}"),
+            (self.population >= 2, f"--population must be at least 2, got {self.population}"),
+            (self.trials >= 1, f"--trials must be at least 1, got {self.trials}"),
+            (self.generations >= 1, f"--generations must be at least 1, got {self.generations}"),
+            (self.n_ics >= 1, f"--n_ics must be at least 1, got {self.n_ics}"),
+            (self.chaos_ics >= 1, f"--chaos_ics must be at least 1, got {self.chaos_ics}"),
+            (self.steps >= 1, f"--steps must be at least 1, got {self.steps}"),
+            (0 <= self.compress_level <= 9,
+             f"--compress_level must be in 0..9, got {self.compress_level}"),
+            (self.performance_ics >= 1,
+             f"--performance_ics must be at least 1, got {self.performance_ics}"),
+            (self.chunk >= 1, f"--chunk must be at least 1, got {self.chunk}"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise BadInput(message)
+        rules.check_radius(self.radius)
+        if self.n_cells < 2 * self.radius + 1:
+            raise BadInput(f"--n_cells must be at least 2r+1 = {2 * self.radius + 1}")
+        if self.strategy == "ga" and self.population < 5:
+            raise BadInput("--population must be at least 5 for the GA (20% elite)")
+
+    @property
+    def num_dims(self) -> int:
+        return rules.table_size(self.radius)
+
+
+def make_strategy(config: SearchConfig):
+    """The evosax-style strategy object and its default params for ``config``."""
+    cls = STRATEGIES[config.strategy]
+    kwargs = {} if config.strategy == "ga" else {"max_generations": config.generations}
+    strategy = cls(population_size=config.population, solution=jnp.zeros(config.num_dims),
+                   **kwargs)
+    return strategy, strategy.default_params
+
+
+class _Trials:
+    """The jitted, trial-vmapped pieces of a search (built once per config)."""
+
+    def __init__(self, config: SearchConfig):
+        self.config = c = config
+        self.strategy, self.params = make_strategy(config)
+        s, p = self.strategy, self.params
+
+        def density_fitness(pop, key):
+            bits = pop.astype(jnp.uint8)
+            f = lambda b: density.fitness(b, key, c.n_ics, c.n_cells, c.steps, "flat")  # noqa
+            return jax.vmap(f)(bits)
+
+        def init_pop(key):
+            k_pop, k_next = jax.random.split(key)
+            pop = random_genomes(k_pop, c.population, c.num_dims, c.uniform_init)
+            return pop, k_next
+
+        def start(key, pop, fit):
+            k_init, k_next = jax.random.split(key)
+            return s.init(k_init, pop, -fit, p), k_next
+
+        def ask(state, key):
+            k_ask, k_eval, k_tell, k_next = jax.random.split(key, 4)
+            pop, state = s.ask(k_ask, state, p)
+            return pop, state, (k_eval, k_tell, k_next)
+
+        def tell(state, pop, fit, k_tell):
+            state, _ = s.tell(k_tell, pop, -fit, state, p)
+            return state
+
+        def generation(carry, _):
+            state, key = carry
+            pop, state, (k_eval, k_tell, k_next) = ask(state, key)
+            fit = density_fitness(pop, k_eval)
+            return (tell(state, pop, fit, k_tell), k_next), (fit.max(), fit.mean())
+
+        def density_start(key):
+            pop, key = init_pop(key)
+            k_eval, key = jax.random.split(key)
+            fit = density_fitness(pop, k_eval)
+            return start(key, pop, fit), (fit.max(), fit.mean())
+
+        v = jax.vmap
+        self.density_start = jax.jit(v(density_start))
+        self.density_chunk = jax.jit(
+            v(lambda carry, n: jax.lax.scan(generation, carry, None, length=n),
+              in_axes=(0, None)), static_argnums=1)
+        self.init_pop = jax.jit(v(init_pop))
+        self.start = jax.jit(v(start))
+        self.ask = jax.jit(v(ask))
+        self.tell = jax.jit(v(tell))
+        self.histories = jax.jit(v(chaos.population_histories, in_axes=(0, 0, None)),
+                                 static_argnums=2)
+        self._cache: dict[tuple[int, bytes], float] = {}
+
+    def chaos_fitness(self, pop: jax.Array, cells: jax.Array) -> jax.Array:
+        """NC_pt (mean over each trial's fixed ICs) of ``(trials, P, D)`` genomes, cached."""
+        c = self.config
+        bits = np.asarray(pop).astype(np.uint8)
+        keys = [(t, row.tobytes()) for t in range(bits.shape[0]) for row in bits[t]]
+        todo = sorted({k for k in keys if k not in self._cache})
+        if todo:
+            hist = np.asarray(self.histories(jnp.asarray(bits), cells, c.steps))
+            flat = hist.reshape((-1,) + hist.shape[2:])
+            index = {k: i for i, k in enumerate(keys)}
+            values = chaos.nc_pt_many(flat[[index[k] for k in todo]], c.compress_level)
+            self._cache.update(zip(todo, values.mean(axis=1)))
+        return jnp.asarray(np.array([self._cache[k] for k in keys]).reshape(bits.shape[:2]),
+                           jnp.float32)
+
+
+@functools.lru_cache(maxsize=8)
+def _trials_for(config: SearchConfig) -> _Trials:
+    """Compiled pieces are reused by runs with the same config (e.g. a resumed run)."""
+    return _Trials(config)
+
+
+def _save_checkpoint(path: Path, generation: int, carry, curves) -> None:
+    leaves = jax.tree_util.tree_leaves(carry)
+    arrays = {f"leaf{i}": np.asarray(x) for i, x in enumerate(leaves)}
+    tmp = path.with_name(path.name + ".tmp.npz")
+    np.savez(tmp, generation=generation, best=curves[0], mean=curves[1], **arrays)
+    os.replace(tmp, path)
+
+
+def _load_checkpoint(path: Path, template):
+    with np.load(path) as data:
+        leaves, treedef = jax.tree_util.tree_flatten(template)
+        restored = [jnp.asarray(data[f"leaf{i}"], dtype=x.dtype) for i, x in enumerate(leaves)]
+        curves = (list(data["best"]), list(data["mean"]))
+        return int(data["generation"]), jax.tree_util.tree_unflatten(treedef, restored), curves
+
+
+def run_search(config: SearchConfig, out_dir: str | os.PathLike, overwrite: bool = False,
+               progress: bool = True, stop_after_chunks: int | None = None) -> dict | None:
+    """Run ``config.trials`` trials and write history.csv, summary.json, fitness.png,
+    best_rule.png and report.md into ``out_dir``; returns the summary.
+
+    ``stop_after_chunks`` stops early (as an interruption would), leaving the checkpoint to
+    resume from, and returns None."""
+    out = Path(out_dir)
+    ckpt = out / "checkpoint.npz"
+    config_path = out / "config.json"
+    resume = (not overwrite and ckpt.exists() and config_path.exists()
+              and json.loads(config_path.read_text()) == dataclasses.asdict(config))
+    out = prepare_out(out, overwrite=overwrite, resume=resume)
+    write_json(config_path, dataclasses.asdict(config))
+
+    c = config
+    trials = _trials_for(c)
+    keys = jax.random.split(jax.random.PRNGKey(c.seed), c.trials)
+    k_ics, keys = jax.vmap(lambda k: tuple(jax.random.split(k)))(keys)
+    cells = jax.vmap(lambda k: density.sample_ics(k, c.chaos_ics, c.n_cells, "unbiased"))(k_ics)
+
+    start_time = time.perf_counter()
+    if c.task == "density":
+        carry, (best0, mean0) = trials.density_start(keys)
+    else:
+        pop, keys = trials.init_pop(keys)
+        fit = trials.chaos_fitness(pop, cells)
+        carry = trials.start(keys, pop, fit)
+        best0, mean0 = fit.max(1), fit.mean(1)
+    done, curves = 0, ([np.asarray(best0)], [np.asarray(mean0)])
+    if resume:
+        done, carry, curves = _load_checkpoint(ckpt, carry)
+        curves = ([np.asarray(x) for x in curves[0]], [np.asarray(x) for x in curves[1]])
+
+    bar = tqdm(total=c.generations, initial=done, disable=not progress, unit="gen",
+               desc=f"{c.strategy} {c.task}")
+    while done < c.generations:
+        n = min(c.chunk, c.generations - done)
+        if c.task == "density":
+            carry, (best, mean) = trials.density_chunk(carry, n)
+            best, mean = np.asarray(best).T, np.asarray(mean).T  # (n, trials)
+        else:
+            rows_best, rows_mean = [], []
+            state, key = carry
+            for _ in range(n):
+                pop, state, (_, k_tell, key) = trials.ask(state, key)
+                fit = trials.chaos_fitness(pop, cells)
+                state = trials.tell(state, pop, fit, k_tell)
+                rows_best.append(np.asarray(fit.max(1)))
+                rows_mean.append(np.asarray(fit.mean(1)))
+            carry = (state, key)
+            best, mean = np.stack(rows_best), np.stack(rows_mean)
+        curves[0].extend(best)
+        curves[1].extend(mean)
+        done += n
+        _save_checkpoint(ckpt, done, carry, curves)
+        bar.update(n)
+        bar.set_postfix(best=f"{np.mean(best[-1]):.4f}")
+        if stop_after_chunks is not None:
+            stop_after_chunks -= 1
+            if stop_after_chunks <= 0 and done < c.generations:
+                bar.close()
+                return None
+    bar.close()
+    search_seconds = time.perf_counter() - start_time
+    return _write_results(c, out, carry[0], np.array(curves[0]), np.array(curves[1]),
+                          search_seconds, trials.strategy)
+
+
+def _write_results(c: SearchConfig, out: Path, state, best_curve, mean_curve,
+                   search_seconds: float, strategy) -> dict:
+    with open(out / "history.csv", "w") as f:
+        f.write("trial,generation,best_fitness,mean_fitness\n")
+        for g in range(best_curve.shape[0]):
+            for t in range(c.trials):
+                f.write(f"{t},{g},{best_curve[g, t]:.6f},{mean_curve[g, t]:.6f}\n")
+
+    best_rules = np.asarray(state.best_solution).astype(np.uint8)
+    best_fitness = -np.asarray(state.best_fitness)
+    key = jax.random.PRNGKey(c.seed + 1)
+    per_trial = []
+    for t in range(c.trials):
+        entry = {
+            "trial": t,
+            "best_fitness": float(best_fitness[t]),
+            "best_rule": rules.to_hex(best_rules[t]),
+            f"p{c.n_cells}": density.performance(best_rules[t], key, c.performance_ics,
+                                                 c.n_cells),
+        }
+        if c.task == "chaos":
+            entry["nc_pt_level9"] = float(chaos.fitness(best_rules[t][None], key, 10,
+                                                        c.n_cells, c.steps)[0])
+        per_trial.append(entry)
+    scores = np.array([e["best_fitness"] for e in per_trial])
+    perf = np.array([e[f"p{c.n_cells}"] for e in per_trial])
+    top = int(np.argmax(scores))
+    summary = {
+        "task": c.task,
+        "strategy": c.strategy,
+        "best_fitness_mean": float(scores.mean()),
+        "best_fitness_std": float(scores.std()),
+        f"p{c.n_cells}_mean": float(perf.mean()),
+        f"p{c.n_cells}_std": float(perf.std()),
+        "best_rule": per_trial[top]["best_rule"],
+        "wall_time_s": search_seconds,
+        "trials": per_trial,
+        "config": dataclasses.asdict(c),
+    }
+    if c.task == "chaos":
+        nc9 = np.array([e["nc_pt_level9"] for e in per_trial])
+        summary.update(nc_pt_level9_mean=float(nc9.mean()), nc_pt_level9_std=float(nc9.std()))
+    write_json(out / "summary.json", summary)
+
+    label = "F_I (fraction correct)" if c.task == "density" else "NC_pt"
+    save_fitness_plot(out / "fitness.png", best_curve, mean_curve, label,
+                      f"{c.strategy.upper()} on {c.task}, {c.trials} trials")
+    cells = density.sample_ics(jax.random.PRNGKey(c.seed + 2), 1, c.n_cells, "unbiased")[0]
+    save_spacetime(out / "best_rule.png",
+                   np.asarray(simulator.history(best_rules[top], cells, 2 * c.n_cells)))
+    (out / "report.md").write_text(
+        f"# {c.strategy.upper()} on the {c.task} task\n\n"
+        f"{c.trials} trials × {c.generations} generations, population {c.population}; "
+        f"wall time {search_seconds:.1f} s.\n\n"
+        f"Best fitness per trial: {scores.mean():.4f} ± {scores.std():.4f}; "
+        f"P_{c.n_cells} of the best rules: {perf.mean():.4f} ± {perf.std():.4f}.\n\n"
+        f"![fitness per generation](fitness.png)\n\n"
+        f"Best rule `{summary['best_rule']}` from a random unbiased IC:\n\n"
+        f"![space-time diagram](best_rule.png)\n")
+    return summary

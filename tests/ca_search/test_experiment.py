@@ -1,0 +1,119 @@
+import csv
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from ca_search import density, rules
+from ca_search.experiment import SearchConfig, run_search
+from ca_search.table1 import SEED_TABLE1, table1_markdown
+from runio.cli import BadInput
+
+TINY = dict(trials=2, generations=4, population=10, n_ics=32, performance_ics=256, chunk=2)
+
+
+def _read_history(path):
+    with open(path) as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.mark.parametrize("strategy", ["ga", "bglpso"])
+def test_density_search_outputs_and_resume(tmp_path, strategy):
+    config = SearchConfig(task="density", strategy=strategy, **TINY)
+    full = run_search(config, tmp_path / "full", progress=False)
+    # interrupted after one chunk, then resumed: identical to the uninterrupted run
+    assert run_search(config, tmp_path / "cut", progress=False, stop_after_chunks=1) is None
+    resumed = run_search(config, tmp_path / "cut", progress=False)
+    assert resumed["trials"] == full["trials"]
+    assert (tmp_path / "cut/history.csv").read_text() == (tmp_path / "full/history.csv").read_text()
+
+    rows = _read_history(tmp_path / "full/history.csv")
+    assert list(rows[0]) == ["trial", "generation", "best_fitness", "mean_fitness"]
+    assert len(rows) == 2 * (4 + 1)
+    for t, trial in enumerate(full["trials"]):
+        best = [float(r["best_fitness"]) for r in rows if int(r["trial"]) == t]
+        mean = [float(r["mean_fitness"]) for r in rows if int(r["trial"]) == t]
+        # the best-ever fitness the strategy tracked is the best of the logged generations
+        assert trial["best_fitness"] == pytest.approx(max(best), abs=1e-6)
+        assert all(m <= b + 1e-9 for m, b in zip(mean, best))
+        assert 0.0 <= trial["best_fitness"] <= 1.0
+        bits = rules.from_hex(trial["best_rule"])
+        assert trial["p149"] == pytest.approx(
+            density.performance(bits, __import__("jax").random.PRNGKey(1), 256))
+    for name in ["summary.json", "fitness.png", "best_rule.png", "report.md"]:
+        assert (tmp_path / "full" / name).exists()
+    summary = json.loads((tmp_path / "full/summary.json").read_text())
+    scores = [t["best_fitness"] for t in summary["trials"]]
+    assert summary["best_fitness_mean"] == pytest.approx(np.mean(scores))
+    assert summary["best_fitness_std"] == pytest.approx(np.std(scores))
+
+
+def test_chaos_search_reports_level9_scores(tmp_path):
+    config = SearchConfig(task="chaos", strategy="bpso", **TINY)
+    summary = run_search(config, tmp_path, progress=False)
+    rows = _read_history(tmp_path / "history.csv")
+    for t, trial in enumerate(summary["trials"]):
+        best = max(float(r["best_fitness"]) for r in rows if int(r["trial"]) == t)
+        assert trial["best_fitness"] == pytest.approx(best, abs=1e-6)
+        assert 0.2 < trial["nc_pt_level9"] < 1.5
+
+
+def test_existing_results_are_never_overwritten_silently(tmp_path):
+    (tmp_path / "old.txt").write_text("keep me")
+    with pytest.raises(BadInput, match="not empty"):
+        run_search(SearchConfig(**TINY), tmp_path, progress=False)
+    assert (tmp_path / "old.txt").read_text() == "keep me"
+
+
+@pytest.mark.parametrize("kwargs, fragment", [
+    ({"strategy": "cmaes"}, "--strategy"), ({"task": "order"}, "--task"),
+    ({"population": 1}, "--population"), ({"trials": 0}, "--trials"),
+    ({"generations": 0}, "--generations"),
+])
+def test_config_validation(kwargs, fragment):
+    with pytest.raises(BadInput, match=fragment):
+        SearchConfig(**kwargs)
+
+
+def test_table1_ranks_and_seed_numbers():
+    def fake(value, p=0.5):
+        return {"best_fitness_mean": value, "best_fitness_std": 0.01, "p149_mean": p,
+                "p149_std": 0.0, "wall_time_s": 1.0, "nc_pt_level9_mean": value,
+                "nc_pt_level9_std": 0.0}
+    summaries = {"density": {"ga": fake(0.9), "bpso": fake(0.5), "bglpso": fake(0.6)},
+                 "chaos": {"ga": fake(0.5), "bpso": fake(0.7), "bglpso": fake(0.6)}}
+    text = table1_markdown(summaries, SearchConfig())
+    assert "*density: the ordering of the strategies matches the seed's.*" in text
+    assert "*chaos: the ordering of the strategies differs from the seed's.*" in text
+    for task, row in SEED_TABLE1.items():
+        for value in row.values():
+            assert f"| {value} |" in text
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "ca_search.search", *args],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_cli_bad_input(tmp_path):
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    full = tmp_path / "full"
+    full.mkdir()
+    (full / "x").write_text("x")
+    cases = [
+        (["--strategy=cmaes", f"--out={tmp_path / 'a'}"], "--strategy"),
+        (["--task=order", f"--out={tmp_path / 'a'}"], "--task"),
+        (["--population=1", f"--out={tmp_path / 'a'}"], "--population"),
+        (["--trials=0", f"--out={tmp_path / 'a'}"], "--trials"),
+        (["--generations=0", f"--out={tmp_path / 'a'}"], "--generations"),
+        ([f"--out={afile}"], "--out"),
+        ([f"--out={full}"], "--out"),
+    ]
+    for args, flag in cases:
+        proc = _cli(*args)
+        lines = proc.stderr.strip().splitlines()
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert len(lines) == 1 and flag in lines[0] and "Traceback" not in proc.stderr
