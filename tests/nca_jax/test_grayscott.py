@@ -26,7 +26,10 @@ def test_step_matches_hand_computation_and_invariants():
     v = rng.random((6, 6)).astype(np.float32)
     F, k, du, dv = 0.03, 0.06, 0.2, 0.1
     u1, v1 = gs.step(jnp.asarray(u), jnp.asarray(v), F, k, du, dv)
-    lap = lambda a: np.roll(a, 1, 0) + np.roll(a, -1, 0) + np.roll(a, 1, 1) + np.roll(a, -1, 1) - 4 * a  # noqa
+
+    def lap(a):
+        return np.roll(a, 1, 0) + np.roll(a, -1, 0) + np.roll(a, 1, 1) + np.roll(a, -1, 1) - 4 * a
+
     np.testing.assert_allclose(u1, u + du * lap(u) - u * v * v + F * (1 - u), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(v1, v + dv * lap(v) + u * v * v - (F + k) * v, rtol=1e-5, atol=1e-6)
     # F = k = 0: the reaction converts v into u one for one and diffusion is conservative
@@ -70,8 +73,8 @@ def test_texture_rgb_seeded_and_any_size():
     np.testing.assert_array_equal(a, b)
     assert np.abs(a - c).mean() > 0.05
     # colours: the two ends of the preset's ramp are used
-    np.testing.assert_allclose(a.reshape(-1, 3).min(0), np.minimum(gs.PRESETS["spots"].low,
-                                                                   gs.PRESETS["spots"].high), atol=1e-5)
+    p = gs.PRESETS["spots"]
+    np.testing.assert_allclose(a.reshape(-1, 3).min(0), np.minimum(p.low, p.high), atol=1e-5)
 
 
 def test_unknown_preset_and_bad_size():

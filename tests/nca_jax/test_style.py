@@ -26,7 +26,9 @@ def test_gram_matches_loop_definition():
     for n in range(b):
         for i in range(c):
             for j in range(c):
-                ref[n, i, j] = sum(f[n, y, x, i] * f[n, y, x, j] for y in range(h) for x in range(w))
+                ref[n, i, j] = sum(
+                    f[n, y, x, i] * f[n, y, x, j] for y in range(h) for x in range(w)
+                )
     ref /= h * w
     assert g.shape == (b, c, c)  # one c x c matrix per image, not (h, w)-shaped
     np.testing.assert_allclose(g, ref, rtol=1e-5, atol=1e-6)
@@ -41,8 +43,9 @@ def test_gram_loss_definition():
     rng = np.random.default_rng(1)
     grams = [rng.normal(size=(2, 3, 3)), rng.normal(size=(2, 4, 4))]
     target = [rng.normal(size=(1, 3, 3)), rng.normal(size=(1, 4, 4))]
-    expected = [((grams[0][n] - target[0][0]) ** 2).mean() + ((grams[1][n] - target[1][0]) ** 2).mean()
-                for n in range(2)]
+    expected = [
+        sum(((g[n] - t[0]) ** 2).mean() for g, t in zip(grams, target)) for n in range(2)
+    ]
     np.testing.assert_allclose(style.gram_loss(grams, target), expected, rtol=1e-6)
 
 

@@ -37,7 +37,8 @@ def _np_vgg(params, images, n_convs):
             break
         if v == "M":
             b, h, w, c = x.shape
-            x = x[:, : h // 2 * 2, : w // 2 * 2].reshape(b, h // 2, 2, w // 2, 2, c).max(axis=(2, 4))
+            x = x[:, : h // 2 * 2, : w // 2 * 2]
+            x = x.reshape(b, h // 2, 2, w // 2, 2, c).max(axis=(2, 4))
         else:
             conv = p[f"Conv_{i}"]
             x = np.maximum(_np_conv3x3(x, np.asarray(conv["kernel"]), np.asarray(conv["bias"])), 0)
@@ -82,7 +83,9 @@ def test_cache_roundtrip_and_rebuild(tmp_path, params):
             np.testing.assert_array_equal(a, second["params"][f"Conv_{i}"][leaf])
     npz.write_bytes(b"not a zip")  # a broken cache is rebuilt, not trusted
     third = vgg.load_vgg16_params(cache=tmp_path)
-    np.testing.assert_array_equal(third["params"]["Conv_3"]["bias"], params["params"]["Conv_3"]["bias"])
+    np.testing.assert_array_equal(
+        third["params"]["Conv_3"]["bias"], params["params"]["Conv_3"]["bias"]
+    )
     assert npz.stat().st_size > 50_000_000
 
 
@@ -129,7 +132,8 @@ def test_restricted_unpickler_admits_plain_data(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "content", [b"", b"garbage bytes \x00\x01", "truncated", pickle.dumps({"VGG16_0": {"Conv_0": 1}})]
+    "content",
+    [b"", b"garbage bytes \x00\x01", "truncated", pickle.dumps({"VGG16_0": {"Conv_0": 1}})],
 )
 def test_corrupt_weights_file_names_package(tmp_path, content):
     if content == "truncated":
