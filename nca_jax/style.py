@@ -168,7 +168,7 @@ def make_style_loss(
     if target.ndim == 3:
         target = target[None]
     if kind == "vgg":
-        params = vgg_params if vgg_params is not None else vgg.load_vgg16_params()
+        params = vgg.params_for(vgg_params if vgg_params is not None else vgg.load_vgg16_params())
         return _vgg_loss_fn, (params, vgg_grams(params, target))
     if kind == "swd":
         if key is None:

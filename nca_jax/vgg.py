@@ -297,6 +297,11 @@ def vgg_features(
 
     ``params`` as returned by :func:`load_vgg16_params` (extra deeper convs are ignored).
     """
+    return VGG16Features(layers=tuple(layers)).apply(params_for(params, layers), images)
+
+
+def params_for(params: dict, layers: Sequence[str] = STYLE_LAYERS) -> dict:
+    """The part of ``params`` that :func:`vgg_features` needs for ``layers`` (convs up to the
+    deepest one; Conv_0..Conv_10 for the style layers), to keep jitted arguments small."""
     deepest = max(_conv_index(name) for name in layers)
-    used = {"params": {f"Conv_{i}": params["params"][f"Conv_{i}"] for i in range(deepest + 1)}}
-    return VGG16Features(layers=tuple(layers)).apply(used, images)
+    return {"params": {f"Conv_{i}": params["params"][f"Conv_{i}"] for i in range(deepest + 1)}}
