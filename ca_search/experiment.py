@@ -30,6 +30,7 @@ from ca_search import chaos, density, rules, simulator
 from ca_search.curves import save_fitness_plot
 from ca_search.diagram import save_spacetime
 from ca_search.strategies import STRATEGIES, random_genomes
+from runio import devices
 from runio.cli import BadInput
 from runio.records import prepare_out, write_json
 
@@ -55,6 +56,7 @@ class SearchConfig:
     performance_ics: int = 10_000  # unbiased ICs for P_N of each trial's best rule
     chunk: int = 10  # generations per compiled call (progress and checkpoint granularity)
     seed: int = 0
+    devices: int = 1  # population axis sharded over this many devices
 
     def __post_init__(self):
         checks = [
@@ -79,6 +81,9 @@ class SearchConfig:
         rules.check_radius(self.radius)
         if self.n_cells < 2 * self.radius + 1:
             raise BadInput(f"--n_cells must be at least 2r+1 = {2 * self.radius + 1}")
+        if self.devices < 1:
+            raise BadInput(f"--devices must be at least 1, got {self.devices}")
+        devices.check_divisible(self.population, self.devices)
         if self.strategy == "ga" and self.population < 5:
             raise BadInput("--population must be at least 5 for the GA (20% elite)")
 
@@ -103,11 +108,13 @@ class _Trials:
         self.config = c = config
         self.strategy, self.params = make_strategy(config)
         s, p = self.strategy, self.params
+        mesh = devices.population_mesh(config.devices)
 
         def density_fitness(pop, key):
-            bits = pop.astype(jnp.uint8)
+            # the population axis is split over the devices; the fitness comes back whole
+            bits = devices.shard(pop.astype(jnp.uint8), mesh, axis=0)
             f = lambda b: density.fitness(b, key, c.n_ics, c.n_cells, c.steps, "flat")  # noqa
-            return jax.vmap(f)(bits)
+            return devices.replicate(jax.vmap(f)(bits), mesh)
 
         def init_pop(key):
             k_pop, k_next = jax.random.split(key)
@@ -148,8 +155,11 @@ class _Trials:
         self.start = jax.jit(v(start))
         self.ask = jax.jit(v(ask))
         self.tell = jax.jit(v(tell))
-        self.histories = jax.jit(v(chaos.population_histories, in_axes=(0, 0, None)),
-                                 static_argnums=2)
+        def histories(bits, cells, steps):
+            bits = devices.shard(bits, mesh, axis=0)
+            return chaos.population_histories(bits, cells, steps)
+
+        self.histories = jax.jit(v(histories, in_axes=(0, 0, None)), static_argnums=2)
         self._cache: dict[tuple[int, bytes], float] = {}
 
     def chaos_fitness(self, pop: jax.Array, cells: jax.Array) -> jax.Array:

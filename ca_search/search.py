@@ -10,6 +10,7 @@ from absl import flags
 
 from ca_search.experiment import TASKS, SearchConfig, run_search
 from ca_search.strategies import STRATEGIES
+from runio import devices
 from runio.cli import fail, run
 
 flags.DEFINE_enum("task", "density", TASKS, "density: F_100 on flat ICs; chaos: NC_pt.")
@@ -27,6 +28,7 @@ flags.DEFINE_integer("compress_level", 6, "zlib level during chaos search (9 = t
                      "definition; ~10x slower). Best rules are also scored at level 9.")
 flags.DEFINE_integer("performance_ics", 10_000, "Unbiased ICs for P_N of each best rule.")
 flags.DEFINE_integer("seed", 0, "Random seed.")
+flags.DEFINE_string("devices", "1", "Devices to shard the population over: 'all' or N.")
 flags.DEFINE_string("out", None, "Output folder.")
 flags.DEFINE_boolean("overwrite", False, "Replace a non-empty --out.")
 FLAGS = flags.FLAGS
@@ -36,13 +38,14 @@ def main(argv):
     del argv
     if not FLAGS.out:
         fail("--out is required: the folder for results")
+    devices.initialize()
     config = SearchConfig(
         task=FLAGS.task, strategy=FLAGS.strategy, trials=FLAGS.trials,
         generations=FLAGS.generations, population=FLAGS.population, n_ics=FLAGS.n_ics,
         chaos_ics=FLAGS.chaos_ics, n_cells=FLAGS.n_cells, steps=FLAGS.steps,
         radius=FLAGS.radius, uniform_init=FLAGS.uniform_init,
         compress_level=FLAGS.compress_level, performance_ics=FLAGS.performance_ics,
-        seed=FLAGS.seed)
+        seed=FLAGS.seed, devices=devices.parse_devices(FLAGS.devices))
     summary = run_search(config, FLAGS.out, overwrite=FLAGS.overwrite)
     print(f"best fitness {summary['best_fitness_mean']:.4f} ± {summary['best_fitness_std']:.4f}"
           f" over {config.trials} trials; results in {FLAGS.out}")

@@ -1,0 +1,72 @@
+"""Populations sharded over devices: a 1-D mesh whose axis ``pop`` splits the population,
+everything else (strategy state, ICs, targets) replicated.
+
+Single-individual code stays as it is; the jitted population function constrains its
+population-shaped arrays with :func:`shard` and XLA's partitioner splits the vmapped work.
+Across hosts, :func:`initialize` calls ``jax.distributed.initialize()`` when the usual
+environment is set (``JAX_COORDINATOR_ADDRESS``, or a cluster JAX auto-detects: SLURM,
+Cloud TPU, ...), after which ``jax.devices()`` lists every host's devices.
+"""
+
+from __future__ import annotations
+
+import os
+
+import jax
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+from runio.cli import BadInput
+
+AXIS = "pop"
+_initialized = False
+
+
+def initialize() -> None:
+    """Join a multi-host run when its environment is set (no-op otherwise, or twice)."""
+    global _initialized
+    if not _initialized and (os.environ.get("JAX_COORDINATOR_ADDRESS")
+                             or os.environ.get("JAX_NUM_PROCESSES")):
+        jax.distributed.initialize()
+    _initialized = True
+
+
+def parse_devices(text: str | int) -> int:
+    """``all`` or a positive count no larger than the devices present -> a count."""
+    available = jax.device_count()
+    if str(text).strip().lower() == "all":
+        return available
+    try:
+        n = int(text)
+    except ValueError:
+        raise BadInput(f"--devices must be 'all' or a whole number, got {text!r}") from None
+    if not 1 <= n <= available:
+        raise BadInput(f"--devices must be in 1..{available} (devices present), got {n}")
+    return n
+
+
+def population_mesh(n_devices: int) -> Mesh | None:
+    """A 1-D mesh over the first ``n_devices`` devices (None for one device: no sharding)."""
+    if n_devices <= 1:
+        return None
+    return Mesh(jax.devices()[:n_devices], (AXIS,))
+
+
+def check_divisible(population: int, n_devices: int, flag: str = "--population") -> None:
+    if population % n_devices:
+        raise BadInput(f"{flag}={population} must be divisible by --devices={n_devices}")
+
+
+def shard(x: jax.Array, mesh: Mesh | None, axis: int = 0) -> jax.Array:
+    """Constrain ``x`` (inside jit) to be split along ``axis`` over the mesh."""
+    if mesh is None:
+        return x
+    spec = [None] * x.ndim
+    spec[axis] = AXIS
+    return jax.lax.with_sharding_constraint(x, NamedSharding(mesh, PartitionSpec(*spec)))
+
+
+def replicate(x: jax.Array, mesh: Mesh | None) -> jax.Array:
+    """Constrain ``x`` (inside jit) to be replicated on every device of the mesh."""
+    if mesh is None:
+        return x
+    return jax.lax.with_sharding_constraint(x, NamedSharding(mesh, PartitionSpec()))
