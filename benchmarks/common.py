@@ -40,7 +40,7 @@ def timeit(fn: Callable[[], object], repeats: int = 5, min_seconds: float = 1.0)
 
 def emit(name: str, record: dict) -> dict:
     """Print one JSON line and append it to ``benchmarks/results/<name>.jsonl``."""
-    record = {"benchmark": name, **device_info(), **record}
+    record = {"benchmark": name, "date": time.strftime("%Y-%m-%d"), **device_info(), **record}
     line = dumps(record)
     print(line, flush=True)
     RESULTS_DIR.mkdir(exist_ok=True)

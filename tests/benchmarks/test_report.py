@@ -1,0 +1,17 @@
+from benchmarks.report import table
+
+
+def test_rows_of_one_shape_share_a_table_and_constants_are_stated_once():
+    rows = [
+        {"benchmark": "x", "device": "cpu", "config": {"population": 6}, "rate": 10.0},
+        {"benchmark": "x", "device": "cpu", "config": {"population": 40}, "rate": 20.0},
+        {"benchmark": "x", "device": "cpu", "seconds": 1.5},
+    ]
+    text = table(rows)
+    tables = [block for block in text.split("\n\n") if block.strip()]
+    assert len(tables) == 2
+    first = tables[0].splitlines()
+    assert first[0] == "All rows: device = cpu."
+    assert first[1] == "| rate | population |"
+    assert first[3:] == ["| 10 | 6 |", "| 20 | 40 |"]
+    assert tables[1].splitlines()[0] == "| device | seconds |"
