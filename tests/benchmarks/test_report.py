@@ -8,10 +8,10 @@ def test_rows_of_one_shape_share_a_table_and_constants_are_stated_once():
         {"benchmark": "x", "device": "cpu", "seconds": 1.5},
     ]
     text = table(rows)
-    tables = [block for block in text.split("\n\n") if block.strip()]
-    assert len(tables) == 2
-    first = tables[0].splitlines()
-    assert first[0] == "All rows: device = cpu."
-    assert first[1] == "| rate | population |"
-    assert first[3:] == ["| 10 | 6 |", "| 20 | 40 |"]
-    assert tables[1].splitlines()[0] == "| device | seconds |"
+    blocks = [block for block in text.split("\n\n") if block.strip()]
+    assert len(blocks) == 3  # the constants' sentence, then one table per row shape
+    assert blocks[0] == "All rows: device = cpu."
+    first = blocks[1].splitlines()
+    assert first[0] == "| rate | population |"
+    assert first[2:] == ["| 10 | 6 |", "| 20 | 40 |"]
+    assert blocks[2].splitlines()[0] == "| device | seconds |"

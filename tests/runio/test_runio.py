@@ -1,4 +1,5 @@
 import json
+import os
 import subprocess
 import sys
 
@@ -7,6 +8,8 @@ import pytest
 
 from runio.cli import BadInput
 from runio.records import append_jsonl, prepare_out, write_json
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def test_prepare_out_refuses_files_and_nonempty_folders(tmp_path):
@@ -43,8 +46,9 @@ def test_cli_errors_are_one_line_exit_2(tmp_path):
         "    raise BadInput('--n must be\\n positive')\n"
         "run(main)\n")
     for args in (["--n=x"], ["--bogus"], []):
+        env = dict(os.environ, PYTHONPATH=ROOT)
         proc = subprocess.run([sys.executable, str(script), *args], capture_output=True,
-                              text=True, timeout=60)
+                              text=True, timeout=60, env=env)
         assert proc.returncode == 2
         lines = proc.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("error:"), proc.stderr
