@@ -76,6 +76,13 @@ def decay_factor(mean_loss, cfg: ESConfig):
     return f
 
 
+def commit_best(pool_, idx, x, ys, fitness, threshold: float = 0.1):
+    """ES pool update: the sampled slots ``idx`` get the start batch ``x`` (with its seed),
+    then the best member's final grids ``ys[best]`` where those are still alive."""
+    best = jnp.argmin(jnp.where(jnp.isnan(fitness), jnp.inf, fitness))
+    return pool.commit_alive(pool.commit(pool_, idx, x), idx, ys[best], threshold)
+
+
 class State(NamedTuple):
     es_state: Any
     pool: jnp.ndarray
@@ -145,8 +152,7 @@ def make(mcfg: model.ModelConfig, cfg: ESConfig, target: jnp.ndarray) -> Trainer
         es_state = es_state.replace(opt_state=opt_state._replace(hyperparams=hyper))
         es_state, _ = es.tell(k_tell, population, fitness, es_state, es_params)
         if cfg.pool:
-            best = jnp.argmin(jnp.where(jnp.isnan(fitness), jnp.inf, fitness))
-            new_pool = pool.commit_alive(pool.commit(state.pool, idx, x), idx, ys[best], mcfg.alive_threshold)
+            new_pool = commit_best(state.pool, idx, x, ys, fitness, mcfg.alive_threshold)
         else:
             new_pool = state.pool
         metrics = {"loss": mean_loss, "best_loss": jnp.nanmin(fitness), "lr": lr}
