@@ -24,6 +24,8 @@ from evosax.algorithms import Open_ES
 from nca_jax import losses, model, pool
 
 OPTIMIZERS = ("sgd", "adam")
+FITNESS = ("final", "window")
+DEAD_FITNESS = 1e6  # added to the loss of dead members before ranking
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,8 +42,16 @@ class ESConfig:
     max_steps: int = 39
     pool: bool = False
     pool_size: int = 1024
+    # "final": MSE after a random number of steps in [min_steps, max_steps] (the thesis);
+    # "window": MSE averaged over every step from min_steps to max_steps of one rollout
+    fitness: str = "final"
+    # rank members whose grids all died last (an empty grid beats early garbage growth,
+    # and once the whole population dies every member ties: no gradient is left)
+    dead_last: bool = True
 
     def __post_init__(self):
+        if self.fitness not in FITNESS:
+            raise ValueError(f"fitness must be one of {FITNESS}")
         if self.population < 2:
             raise ValueError(f"population must be >= 2, got {self.population}")
         if self.antithetic and self.population % 2:
@@ -74,6 +84,27 @@ def decay_factor(mean_loss, cfg: ESConfig):
     for th, fac in zip(cfg.decay_thresholds, cfg.decay_factors):
         f = f * jnp.where(mean_loss <= th, fac, 1.0)
     return f
+
+
+def window_loss(params, x, key, target, mcfg: model.ModelConfig, min_steps: int, max_steps: int):
+    """Grids after ``max_steps`` steps and their MSE averaged over steps min..max."""
+
+    def body(carry, t):
+        x, acc = carry
+        x = model.step(params, x, jax.random.fold_in(key, t), mcfg)
+        acc = acc + jnp.where(t + 1 >= min_steps, losses.mse(x, target), 0.0)
+        return (x, acc), None
+
+    acc0 = jnp.zeros(x.shape[:-3], jnp.float32)
+    (y, acc), _ = jax.lax.scan(body, (x, acc0), jnp.arange(max_steps))
+    return y, acc / (max_steps - min_steps + 1)
+
+
+def dead_last(fitness, ys, threshold: float = 0.1):
+    """Fitness for ranking: members all of whose grids ``ys[i]`` died get ``DEAD_FITNESS``
+    added, so they rank below every living member (and keep their order among themselves)."""
+    dead = ~jnp.any(pool.is_alive(ys, threshold), axis=-1)
+    return jnp.where(dead, DEAD_FITNESS + fitness, fitness)
 
 
 def commit_best(pool_, idx, x, ys, fitness, threshold: float = 0.1):
@@ -130,6 +161,11 @@ def make(mcfg: model.ModelConfig, cfg: ESConfig, target: jnp.ndarray) -> Trainer
 
     def evaluate_population(population, x, key, n):
         """Per-member mean loss and final grids ``(P, B, H, W, C)``."""
+        if cfg.fitness == "window":
+            ys, loss = jax.vmap(
+                lambda p: window_loss(p, x, key, target, mcfg, cfg.min_steps, cfg.max_steps)
+            )(population)
+            return jnp.mean(loss, axis=-1), ys
         ys = jax.vmap(lambda p: model.rollout(p, x, key, n, mcfg))(population)
         return jnp.mean(losses.mse(ys, target), axis=-1), ys
 
@@ -145,12 +181,13 @@ def make(mcfg: model.ModelConfig, cfg: ESConfig, target: jnp.ndarray) -> Trainer
         n = jax.random.randint(k_n, (), cfg.min_steps, cfg.max_steps + 1)
         fitness, ys = evaluate_population(population, x, k_roll, n)
         mean_loss = jnp.mean(fitness)
+        ranked = dead_last(fitness, ys, mcfg.alive_threshold) if cfg.dead_last else fitness
         decay = jnp.minimum(state.decay, decay_factor(mean_loss, cfg))
         lr = cfg.lr * decay
         opt_state = es_state.opt_state
         hyper = dict(opt_state.hyperparams, learning_rate=lr)
         es_state = es_state.replace(opt_state=opt_state._replace(hyperparams=hyper))
-        es_state, _ = es.tell(k_tell, population, fitness, es_state, es_params)
+        es_state, _ = es.tell(k_tell, population, ranked, es_state, es_params)
         if cfg.pool:
             new_pool = commit_best(state.pool, idx, x, ys, fitness, mcfg.alive_threshold)
         else:

@@ -80,3 +80,28 @@ def test_es_gradient_direction_matches_numpy():
     z = (np.asarray(flat) - m0) / 0.1
     want = m0 - np_shaping(fit) @ z / (6 * 0.1)
     np.testing.assert_allclose(np.asarray(st2.mean), want, atol=1e-4)
+
+
+def test_window_fitness_is_mean_of_losses_over_the_window():
+    from tests.nca_jax.test_model import random_params
+
+    mcfg = model.ModelConfig(channels=8, hidden=8)
+    params = random_params(mcfg, jax.random.PRNGKey(3), 0.1)
+    target = jnp.asarray(targets.load_target("carrot", 5))
+    x = model.seed(mcfg, 5, 5)[None]
+    key = jax.random.PRNGKey(4)
+    y, got = train_es.window_loss(params, x, key, target, mcfg, 3, 6)
+    want = np.mean([np.mean((np.asarray(model.rollout(params, x, key, n, mcfg))[..., :4]
+                             - np.asarray(target)) ** 2) for n in range(3, 7)])
+    np.testing.assert_allclose(float(got[0]), want, rtol=1e-5)
+    np.testing.assert_allclose(np.asarray(y), np.asarray(model.rollout(params, x, key, 6, mcfg)), atol=1e-6)
+
+
+def test_dead_members_rank_last():
+    ys = np.zeros((3, 2, 4, 4, 5), np.float32)
+    ys[1, 0, 2, 2, 3] = 0.5  # member 1 alive in one grid; members 0, 2 dead
+    loss = jnp.asarray([0.05, 0.2, 0.01])
+    shaped = np.asarray(train_es.centered_rank_normalized(
+        None, train_es.dead_last(loss, jnp.asarray(ys)), None, None))
+    # independent: member 1 best (only living), then dead ones by their loss
+    np.testing.assert_allclose(shaped, np_shaping(np.array([2.0, 0.0, 1.0])), atol=1e-5)
