@@ -44,7 +44,7 @@ class GrowConfig:
     optimizer: str = "both"
     seed: int = 0
     target_loss: float = 0.003
-    max_seconds: float = 45.0
+    max_seconds: float = 40.0
     max_iterations: int = 0  # 0: no limit
     eval_every: int = 25
     eval_samples: int = 16

@@ -22,14 +22,15 @@ flags.DEFINE_string("target", "carrot", "Emoji (🥕, carrot, rabbit_face, lizar
 flags.DEFINE_integer("size", 9, "Target size in cells (>= 3).")
 flags.DEFINE_integer("padding", 0, "Empty cells around the target.")
 flags.DEFINE_bool("pool", None, "Sample pool on/off for both trainers (default: ES off, Adam on).")
-flags.DEFINE_integer("population", 64, "ES population size (even with antithetic sampling).")
-flags.DEFINE_float("sigma", 0.01, "ES perturbation standard deviation σ (> 0).")
+flags.DEFINE_integer("population", 32, "ES population size (even with antithetic sampling).")
+flags.DEFINE_float("sigma", 0.015, "ES perturbation standard deviation σ (> 0; thesis 0.01).")
 flags.DEFINE_enum("es_optimizer", "adam", ["adam", "sgd"], "Optimizer applied to the ES gradient.")
-flags.DEFINE_float("es_lr", 0.01, "ES learning rate.")
+flags.DEFINE_float("es_lr", 0.015, "ES learning rate.")
 flags.DEFINE_bool("antithetic", True, "ES antithetic (mirrored) sampling.")
 flags.DEFINE_list("decay_thresholds", ["0.03", "0.01"], "ES: mean-loss thresholds for lr decay.")
 flags.DEFINE_list("decay_factors", ["0.3", "0.5"], "ES: lr multipliers at those thresholds.")
-flags.DEFINE_integer("es_batch", 1, "ES: start grids per member per generation.")
+flags.DEFINE_integer("es_batch", 0, "ES: start grids per member per generation "
+                     "(0: 1 without pool, 2 with pool; the pool needs >= 2).")
 flags.DEFINE_float("adam_lr", 2e-3, "Adam learning rate.")
 flags.DEFINE_enum("lr_schedule", "constant", ["constant", "piecewise"], "Adam lr schedule.")
 flags.DEFINE_integer("batch_size", 8, "Adam batch size.")
@@ -42,7 +43,7 @@ flags.DEFINE_bool("bias", False, "Use biases in the update rule.")
 flags.DEFINE_float("fire_rate", 0.5, "Stochastic update probability per cell, in (0, 1].")
 flags.DEFINE_integer("seed", 0, "Random seed.")
 flags.DEFINE_float("target_loss", 0.003, "Stop when the loss on fresh rollouts is <= this.")
-flags.DEFINE_float("max_seconds", 45.0, "Training time limit per optimizer (s).")
+flags.DEFINE_float("max_seconds", 40.0, "Training time limit per optimizer (s).")
 flags.DEFINE_integer("max_iterations", 0, "Iteration limit per optimizer (0: none).")
 flags.DEFINE_integer("eval_every", 25, "Iterations between fresh-rollout evaluations.")
 flags.DEFINE_integer("checkpoint_every", 200, "Iterations between checkpoints.")
@@ -71,7 +72,7 @@ def build_config():
     require(F.es_lr > 0, f"--es_lr={F.es_lr}: must be > 0")
     require(F.adam_lr > 0, f"--adam_lr={F.adam_lr}: must be > 0")
     require(F.batch_size >= 1, f"--batch_size={F.batch_size}: must be >= 1")
-    require(F.es_batch >= 1, f"--es_batch={F.es_batch}: must be >= 1")
+    require(F.es_batch >= 0, f"--es_batch={F.es_batch}: must be >= 0")
     require(F.hidden >= 1, f"--hidden={F.hidden}: must be >= 1")
     require(1 <= F.min_steps <= F.max_steps,
             f"--min_steps={F.min_steps}, --max_steps={F.max_steps}: need 1 <= min_steps <= max_steps")
@@ -87,13 +88,16 @@ def build_config():
     require(all(0 < f <= 1 for f in factors), "--decay_factors: each must be in (0, 1]")
     pool_es = False if F.pool is None else F.pool
     pool_adam = True if F.pool is None else F.pool
-    for p, bs in ((pool_es, F.es_batch), (pool_adam, F.batch_size)):
+    es_batch = F.es_batch or (2 if pool_es else 1)
+    require(not (pool_es and es_batch < 2),
+            f"--es_batch={F.es_batch}: the ES pool needs >= 2 (with 1 the grid is always reseeded)")
+    for p, bs in ((pool_es, es_batch), (pool_adam, F.batch_size)):
         require(not p or F.pool_size >= bs, f"--pool_size={F.pool_size}: must be >= the batch size")
     mcfg = model.ModelConfig(hidden=F.hidden, use_bias=F.bias, fire_rate=F.fire_rate)
     es = dataclasses.replace(
         train_es.ESConfig(), population=F.population, sigma=F.sigma, optimizer=F.es_optimizer,
         lr=F.es_lr, antithetic=F.antithetic, decay_thresholds=thresholds, decay_factors=factors,
-        batch_size=F.es_batch, min_steps=F.min_steps, max_steps=F.max_steps, pool=pool_es,
+        batch_size=es_batch, min_steps=F.min_steps, max_steps=F.max_steps, pool=pool_es,
         pool_size=F.pool_size)
     adam = train_adam.AdamConfig(
         lr=F.adam_lr, lr_schedule=F.lr_schedule, batch_size=F.batch_size, min_steps=F.min_steps,

@@ -30,10 +30,10 @@ DEAD_FITNESS = 1e6  # added to the loss of dead members before ranking
 
 @dataclasses.dataclass(frozen=True)
 class ESConfig:
-    population: int = 64
-    sigma: float = 0.01
+    population: int = 32
+    sigma: float = 0.015
     optimizer: str = "adam"
-    lr: float = 0.01
+    lr: float = 0.015
     antithetic: bool = True
     decay_thresholds: tuple[float, ...] = (0.03, 0.01)
     decay_factors: tuple[float, ...] = (0.3, 0.5)
@@ -68,6 +68,9 @@ class ESConfig:
             raise ValueError("need batch_size >= 1 and 1 <= min_steps <= max_steps")
         if self.pool and self.pool_size < self.batch_size:
             raise ValueError("pool_size must be >= batch_size")
+        if self.pool and self.batch_size < 2:
+            raise ValueError("the ES pool needs batch_size >= 2 (with 1 the reseeded grid is "
+                             "always the seed)")
 
 
 def centered_rank_normalized(population, fitness, state, params):
