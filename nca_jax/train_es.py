@@ -117,6 +117,12 @@ def commit_best(pool_, idx, x, ys, fitness, threshold: float = 0.1):
     return pool.commit_alive(pool.commit(pool_, idx, x), idx, ys[best], threshold)
 
 
+def _strong(tree):
+    """evosax leaves some leaves weakly typed (init, std schedule); make every leaf strong
+    so the state keeps one type across steps (no recompilation; AOT-compiled steps fit)."""
+    return jax.tree.map(lambda a: jnp.asarray(a, dtype=jnp.result_type(a)), tree)
+
+
 class State(NamedTuple):
     es_state: Any
     pool: jnp.ndarray
@@ -155,7 +161,7 @@ def make(mcfg: model.ModelConfig, cfg: ESConfig, target: jnp.ndarray) -> Trainer
         k_param, k_es, key = jax.random.split(key, 3)
         mean = model.init_params(k_param, mcfg)
         return State(
-            es_state=es.init(k_es, mean, es_params),
+            es_state=_strong(es.init(k_es, mean, es_params)),
             pool=pool.init(x0, cfg.pool_size if cfg.pool else 1),
             key=key,
             decay=jnp.ones((), jnp.float32),
@@ -191,6 +197,7 @@ def make(mcfg: model.ModelConfig, cfg: ESConfig, target: jnp.ndarray) -> Trainer
         hyper = dict(opt_state.hyperparams, learning_rate=lr)
         es_state = es_state.replace(opt_state=opt_state._replace(hyperparams=hyper))
         es_state, _ = es.tell(k_tell, population, ranked, es_state, es_params)
+        es_state = _strong(es_state)
         if cfg.pool:
             new_pool = commit_best(state.pool, idx, x, ys, fitness, mcfg.alive_threshold)
         else:

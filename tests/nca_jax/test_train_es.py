@@ -105,3 +105,17 @@ def test_dead_members_rank_last():
         None, train_es.dead_last(loss, jnp.asarray(ys)), None, None))
     # independent: member 1 best (only living), then dead ones by their loss
     np.testing.assert_allclose(shaped, np_shaping(np.array([2.0, 0.0, 1.0])), atol=1e-5)
+
+
+def test_state_types_are_stable_across_steps():
+    """Same avals before and after a step: one compilation, AOT-compiled steps fit."""
+    from nca_jax import train_adam
+
+    target = jnp.asarray(targets.load_target("carrot", 5))
+    mcfg = model.ModelConfig(channels=8, hidden=4)
+    for tr in (train_es.make(mcfg, train_es.ESConfig(population=4, min_steps=2, max_steps=3), target),
+               train_adam.make(mcfg, train_adam.AdamConfig(batch_size=2, pool_size=4, min_steps=2,
+                                                           max_steps=3), target)):
+        s0 = tr.init(jax.random.PRNGKey(0))
+        s1, _ = tr.step(s0)
+        assert [jax.typeof(a) for a in jax.tree.leaves(s0)] == [jax.typeof(b) for b in jax.tree.leaves(s1)]
