@@ -26,9 +26,11 @@ from tqdm import tqdm
 
 from nca_jax import evaluate, model, targets, train_adam, train_es, viz
 from nca_jax.checkpoint import Checkpointer
+from runio.cli import BadInput
 from runio.records import append_jsonl, prepare_out, write_json
 
 OPTIMIZERS = ("both", "es", "adam")
+_BUDGET_KEYS = ("max_seconds", "max_iterations", "progress")  # may change when resuming
 STRIP_STEPS = (0, 1, 2, 3, 4, 10, 30, 40, 100, 1000)
 
 
@@ -96,9 +98,18 @@ def train(name: str, config: GrowConfig, target: np.ndarray, out: Path) -> dict:
     ckpt = Checkpointer(out / "checkpoints", keep=config.keep_checkpoints)
     counters = {"iteration": 0.0, "elapsed": 0.0, "reached": 0.0, "reached_iteration": -1.0,
                 "reached_time": -1.0, "last_eval": math.nan}
+    run_cfg = {k: v for k, v in config_dict(config).items() if k not in _BUDGET_KEYS}
+    cfg_path = out / "run_config.json"
     if ckpt.latest_step() is not None:
-        state, saved = ckpt.restore(state)
+        if cfg_path.exists() and json.loads(cfg_path.read_text()) != json.loads(json.dumps(run_cfg)):
+            raise BadInput(f"--out={out} holds a run with a different configuration; "
+                           "use a new folder (only --max_seconds / --max_iterations may change)")
+        try:
+            state, saved = ckpt.restore(state)
+        except ValueError as e:
+            raise BadInput(f"--out={out}: cannot resume its checkpoints ({e})") from None
         counters.update(saved)
+    write_json(cfg_path, run_cfg)
     it = int(counters["iteration"])
     metrics_path = out / "metrics.jsonl"
     records = _read_metrics(metrics_path, it)

@@ -77,3 +77,15 @@ def test_both_writes_report(tmp_path):
     for name in ("es", "adam"):
         assert f"{name}/growth.png" in report and (tmp_path / name / "summary.json").exists()
     assert str(s["es"]["rollouts"]) in report and str(s["adam"]["rollouts"]) in report
+
+
+def test_resume_with_a_different_configuration_is_refused(tmp_path):
+    from runio.cli import BadInput
+
+    cfg = dataclasses.replace(TINY, max_iterations=2)
+    experiment.run(cfg, tmp_path)
+    changed = dataclasses.replace(cfg, es=dataclasses.replace(cfg.es, sigma=0.5))
+    with pytest.raises(BadInput, match="different configuration"):
+        experiment.run(changed, tmp_path)
+    experiment.run(dataclasses.replace(cfg, max_iterations=3), tmp_path)  # budget may change
+    assert json.loads((tmp_path / "summary.json").read_text())["iterations"] == 3
