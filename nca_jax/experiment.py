@@ -60,11 +60,11 @@ class GrowConfig:
 
     def __post_init__(self):
         if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {OPTIMIZERS}")
+            raise BadInput(f"optimizer must be one of {OPTIMIZERS}")
         if self.max_seconds <= 0 and self.max_iterations <= 0:
-            raise ValueError("need max_seconds > 0 or max_iterations > 0")
+            raise BadInput("need max_seconds > 0 or max_iterations > 0")
         if self.eval_every < 1 or self.checkpoint_every < 1 or self.eval_samples < 1:
-            raise ValueError("eval_every, checkpoint_every and eval_samples must be >= 1")
+            raise BadInput("eval_every, checkpoint_every and eval_samples must be >= 1")
 
 
 def make_trainer(name: str, config: GrowConfig, target: np.ndarray):

@@ -22,6 +22,7 @@ import jax
 import jax.numpy as jnp
 
 from nca_jax import perception
+from runio.cli import BadInput
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,11 +38,11 @@ class ModelConfig:
     def __post_init__(self):
         perception.check_filters(self.filters)
         if self.padding not in perception.PADDINGS:
-            raise ValueError(f"padding must be one of {perception.PADDINGS}")
+            raise BadInput(f"padding must be one of {perception.PADDINGS}")
         if not 0.0 < self.fire_rate <= 1.0:
-            raise ValueError(f"fire_rate must be in (0, 1], got {self.fire_rate}")
+            raise BadInput(f"fire_rate must be in (0, 1], got {self.fire_rate}")
         if self.channels < 4 or self.hidden < 1:
-            raise ValueError("need channels >= 4 (RGBA) and hidden >= 1")
+            raise BadInput("need channels >= 4 (RGBA) and hidden >= 1")
 
 
 class UpdateRule(nn.Module):

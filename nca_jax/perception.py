@@ -15,6 +15,8 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 
+from runio.cli import BadInput
+
 _SOBEL_X = np.outer([1.0, 2.0, 1.0], [-1.0, 0.0, 1.0]) / 8.0
 
 KERNELS: dict[str, np.ndarray] = {
@@ -33,7 +35,7 @@ PADDINGS = ("zero", "circular")
 def check_filters(filters: tuple[str, ...]) -> None:
     unknown = [f for f in filters if f not in KERNELS]
     if unknown or not filters:
-        raise ValueError(f"unknown perception filter(s) {unknown}; allowed: {sorted(KERNELS)}")
+        raise BadInput(f"unknown perception filter(s) {unknown}; allowed: {sorted(KERNELS)}")
 
 
 def pad(x: jnp.ndarray, padding: str, value: float = 0.0) -> jnp.ndarray:
@@ -43,7 +45,7 @@ def pad(x: jnp.ndarray, padding: str, value: float = 0.0) -> jnp.ndarray:
         return jnp.pad(x, widths, mode="wrap")
     if padding == "zero":
         return jnp.pad(x, widths, constant_values=value)
-    raise ValueError(f"padding must be one of {PADDINGS}, got {padding!r}")
+    raise BadInput(f"padding must be one of {PADDINGS}, got {padding!r}")
 
 
 def _shift(xp: jnp.ndarray, i: int, j: int, h: int, w: int) -> jnp.ndarray:

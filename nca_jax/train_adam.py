@@ -17,6 +17,7 @@ import jax.numpy as jnp
 import optax
 
 from nca_jax import losses, model, pool
+from runio.cli import BadInput
 
 SCHEDULES = ("constant", "piecewise")
 
@@ -34,13 +35,13 @@ class AdamConfig:
 
     def __post_init__(self):
         if self.lr <= 0:
-            raise ValueError(f"lr must be > 0, got {self.lr}")
+            raise BadInput(f"lr must be > 0, got {self.lr}")
         if self.lr_schedule not in SCHEDULES:
-            raise ValueError(f"lr_schedule must be one of {SCHEDULES}")
+            raise BadInput(f"lr_schedule must be one of {SCHEDULES}")
         if self.batch_size < 1 or not 1 <= self.min_steps <= self.max_steps:
-            raise ValueError("need batch_size >= 1 and 1 <= min_steps <= max_steps")
+            raise BadInput("need batch_size >= 1 and 1 <= min_steps <= max_steps")
         if self.pool and self.pool_size < self.batch_size:
-            raise ValueError("pool_size must be >= batch_size")
+            raise BadInput("pool_size must be >= batch_size")
 
 
 class State(NamedTuple):

@@ -22,6 +22,7 @@ import optax
 from evosax.algorithms import Open_ES
 
 from nca_jax import losses, model, pool
+from runio.cli import BadInput
 
 OPTIMIZERS = ("sgd", "adam")
 FITNESS = ("final", "window")
@@ -51,25 +52,25 @@ class ESConfig:
 
     def __post_init__(self):
         if self.fitness not in FITNESS:
-            raise ValueError(f"fitness must be one of {FITNESS}")
+            raise BadInput(f"fitness must be one of {FITNESS}")
         if self.population < 2:
-            raise ValueError(f"population must be >= 2, got {self.population}")
+            raise BadInput(f"population must be >= 2, got {self.population}")
         if self.antithetic and self.population % 2:
-            raise ValueError(f"population must be even with antithetic sampling, got {self.population}")
+            raise BadInput(f"population must be even with antithetic sampling, got {self.population}")
         if not self.sigma > 0:
-            raise ValueError(f"sigma must be > 0, got {self.sigma}")
+            raise BadInput(f"sigma must be > 0, got {self.sigma}")
         if not self.lr > 0:
-            raise ValueError(f"lr must be > 0, got {self.lr}")
+            raise BadInput(f"lr must be > 0, got {self.lr}")
         if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {OPTIMIZERS}")
+            raise BadInput(f"optimizer must be one of {OPTIMIZERS}")
         if len(self.decay_thresholds) != len(self.decay_factors):
-            raise ValueError("decay_thresholds and decay_factors need the same length")
+            raise BadInput("decay_thresholds and decay_factors need the same length")
         if self.batch_size < 1 or not 1 <= self.min_steps <= self.max_steps:
-            raise ValueError("need batch_size >= 1 and 1 <= min_steps <= max_steps")
+            raise BadInput("need batch_size >= 1 and 1 <= min_steps <= max_steps")
         if self.pool and self.pool_size < self.batch_size:
-            raise ValueError("pool_size must be >= batch_size")
+            raise BadInput("pool_size must be >= batch_size")
         if self.pool and self.batch_size < 2:
-            raise ValueError("the ES pool needs batch_size >= 2 (with 1 the reseeded grid is "
+            raise BadInput("the ES pool needs batch_size >= 2 (with 1 the reseeded grid is "
                              "always the seed)")
 
 
