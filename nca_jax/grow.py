@@ -14,6 +14,7 @@ import sys
 
 from absl import flags, logging
 
+from runio import devices
 from runio.cli import fail, require, run
 
 F = flags.FLAGS
@@ -48,6 +49,7 @@ flags.DEFINE_integer("max_iterations", 0, "Iteration limit per optimizer (0: non
 flags.DEFINE_integer("eval_every", 25, "Iterations between fresh-rollout evaluations.")
 flags.DEFINE_integer("checkpoint_every", 200, "Iterations between checkpoints.")
 flags.DEFINE_bool("progress", True, "Show a progress bar.")
+flags.DEFINE_string("devices", "1", "Devices to shard the ES population over: 'all' or N.")
 flags.DEFINE_string("out", None, "Output folder (rerun with the same folder to resume).")
 
 
@@ -98,7 +100,7 @@ def build_config():
         train_es.ESConfig(), population=F.population, sigma=F.sigma, optimizer=F.es_optimizer,
         lr=F.es_lr, antithetic=F.antithetic, decay_thresholds=thresholds, decay_factors=factors,
         batch_size=es_batch, min_steps=F.min_steps, max_steps=F.max_steps, pool=pool_es,
-        pool_size=F.pool_size)
+        pool_size=F.pool_size, devices=devices.parse_devices(F.devices))
     adam = train_adam.AdamConfig(
         lr=F.adam_lr, lr_schedule=F.lr_schedule, batch_size=F.batch_size, min_steps=F.min_steps,
         max_steps=F.max_steps, grad_norm=F.grad_norm, pool=pool_adam, pool_size=F.pool_size)
@@ -114,6 +116,7 @@ def main(argv):
     logging.set_verbosity(logging.WARNING)  # orbax logs every save at INFO
     from nca_jax import experiment, targets
 
+    devices.initialize()
     config = build_config()
     targets.load_target(config.target, config.size, config.padding)  # bad target: exit 2 now
     try:

@@ -22,6 +22,7 @@ import optax
 from evosax.algorithms import Open_ES
 
 from nca_jax import losses, model, pool
+from runio import devices
 from runio.cli import BadInput
 
 OPTIMIZERS = ("sgd", "adam")
@@ -49,6 +50,8 @@ class ESConfig:
     # rank members whose grids all died last (an empty grid beats early garbage growth,
     # and once the whole population dies every member ties: no gradient is left)
     dead_last: bool = True
+    # population axis sharded over this many devices (strategy state replicated)
+    devices: int = 1
 
     def __post_init__(self):
         if self.fitness not in FITNESS:
@@ -61,6 +64,9 @@ class ESConfig:
             raise BadInput(f"sigma must be > 0, got {self.sigma}")
         if not self.lr > 0:
             raise BadInput(f"lr must be > 0, got {self.lr}")
+        if self.devices < 1:
+            raise BadInput(f"devices must be >= 1, got {self.devices}")
+        devices.check_divisible(self.population, self.devices)
         if self.optimizer not in OPTIMIZERS:
             raise BadInput(f"optimizer must be one of {OPTIMIZERS}")
         if len(self.decay_thresholds) != len(self.decay_factors):
@@ -169,8 +175,16 @@ def make(mcfg: model.ModelConfig, cfg: ESConfig, target: jnp.ndarray) -> Trainer
             iteration=jnp.zeros((), jnp.int32),
         )
 
+    mesh = devices.population_mesh(cfg.devices)
+
     def evaluate_population(population, x, key, n):
-        """Per-member mean loss and final grids ``(P, B, H, W, C)``."""
+        """Per-member mean loss and final grids ``(P, B, H, W, C)``; the population axis is
+        split over ``cfg.devices`` devices, the fitness comes back replicated."""
+        population = jax.tree.map(lambda a: devices.shard(a, mesh), population)
+        fitness, ys = _evaluate(population, x, key, n)
+        return devices.replicate(fitness, mesh), ys
+
+    def _evaluate(population, x, key, n):
         if cfg.fitness == "window":
             ys, loss = jax.vmap(
                 lambda p: window_loss(p, x, key, target, mcfg, cfg.min_steps, cfg.max_steps)
