@@ -28,6 +28,8 @@ flags.DEFINE_list("peers", ["cellpylib", "cax"], "Peers to compare against.")
 flags.DEFINE_integer("ca_rules", 100, "Rules in our 1-D CA population.")
 flags.DEFINE_integer("ca_ics", 128, "ICs per rule for our simulator.")
 flags.DEFINE_integer("cellpylib_runs", 3, "Single-IC cellpylib runs timed.")
+flags.DEFINE_integer("nca_size", 9, "Grid size for the NCA workload.")
+flags.DEFINE_integer("nca_population", 256, "Population for the NCA workload.")
 FLAGS = flags.FLAGS
 
 N_CELLS, STEPS, RADIUS = 149, 150, 3
@@ -69,7 +71,51 @@ def cellpylib_row() -> dict:
             "ratio": ours_rate / peer_rate, "goal_ratio": 1000}
 
 
-ROWS = {"cellpylib": cellpylib_row}
+def cax_row() -> dict:
+    from flax import nnx
+    from cax.core import ComplexSystem
+    from cax.core.perceive import ConvPerceive
+    from cax.core.update import NCAUpdate
+
+    from benchmarks.population_scaling import evaluation_rate
+
+    channels, hidden, size, steps, population = 16, 32, FLAGS.nca_size, 35, FLAGS.nca_population
+
+    class CaxNCA(ComplexSystem):
+        """cax's growing NCA: depthwise 3x3 conv perception (3 filters per channel) and the
+        NCA update (hidden 32, cell dropout 0.5, alive masking, zero-initialised output)."""
+
+        def __init__(self, rngs):
+            self.perceive = ConvPerceive(channels, 3 * channels, feature_group_count=channels,
+                                         rngs=rngs)
+            self.update = NCAUpdate(channels, 3 * channels, (hidden,), cell_dropout_rate=0.5,
+                                    zeros_init=True, rngs=rngs)
+
+        def _step(self, state, input=None, *, sow=False):
+            return self.update(state, self.perceive(state))
+
+    @nnx.split_rngs(splits=population)
+    @nnx.vmap(in_axes=(0,))
+    def create(rngs):
+        return CaxNCA(rngs)
+
+    @nnx.jit
+    def rollouts(models, state):
+        return nnx.vmap(lambda m, s: m(s, num_steps=steps), in_axes=(0, None))(models, state)
+
+    models = create(nnx.Rngs(0))
+    seed = jax.numpy.zeros((size, size, channels)).at[size // 2, size // 2, 3:].set(1.0)
+    seconds = timeit(lambda: jax.block_until_ready(rollouts(models, seed)))
+    peer_rate = population / seconds
+    ours_rate = evaluation_rate(population, 3.0, steps=steps, size=size)
+    return {"workload": f"growing NCA {size}x{size}, 16 ch, hidden 32, {steps} steps, "
+                        f"population {population}",
+            "unit": "rollouts/s", "ours": ours_rate, "peer": peer_rate,
+            "peer_name": "cax 0.3.3 (nnx.vmap)", "ratio": ours_rate / peer_rate,
+            "goal_ratio": 10}
+
+
+ROWS = {"cellpylib": cellpylib_row, "cax": cax_row}
 
 
 def main(argv):
