@@ -48,6 +48,8 @@ class TextureConfig:
             raise BadInput(f"--loss={self.loss}: must be one of {style.LOSSES}")
         if not 8 <= self.size <= 1024:
             raise BadInput(f"--size={self.size}: must be in [8, 1024]")
+        if self.loss == "swd" and self.size < 24:
+            raise BadInput(f"--size={self.size}: the swd loss needs >= 24 (4 scales of >= 3 cells)")
         if self.train_steps < 1:
             raise BadInput(f"--train_steps={self.train_steps}: must be >= 1")
         if self.checkpoint_every < 1:
