@@ -19,6 +19,7 @@ the learning rate and the update rate as arguments, so trials of one shape can b
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any, Callable, NamedTuple
 
 import jax
@@ -171,17 +172,21 @@ class Trainer(NamedTuple):
     params: Callable[[Any], Any]
 
 
+@functools.lru_cache(maxsize=16)
+def _jitted_step(mcfg, cfg: TextureTrainConfig, loss_fn: LossFn):
+    """One jitted step per configuration, so a resumed run in the same process reuses the
+    compiled code."""
+    if cfg.optimizer == "es":
+        return jax.jit(lambda s, d: es_step(s, d, loss_fn, mcfg, cfg))
+    return jax.jit(lambda s, d: adam_step(s, d, cfg.lr, mcfg.update_rate, loss_fn, mcfg, cfg))
+
+
 def make(mcfg: tm.TextureModelConfig, cfg: TextureTrainConfig, loss_fn: LossFn, hw) -> Trainer:
     hw = tuple(hw)
+    step = _jitted_step(mcfg, cfg, loss_fn)
     if cfg.optimizer == "es":
         es = strategy(mcfg, cfg)
-        return Trainer(
-            init=lambda key: es_init(key, mcfg, cfg, hw),
-            step=jax.jit(lambda s, d: es_step(s, d, loss_fn, mcfg, cfg)),
-            params=lambda s: es.get_mean(s.es_state),
-        )
-    return Trainer(
-        init=lambda key: adam_init(key, mcfg, cfg, hw),
-        step=jax.jit(lambda s, d: adam_step(s, d, cfg.lr, mcfg.update_rate, loss_fn, mcfg, cfg)),
-        params=lambda s: s.params,
-    )
+        return Trainer(init=lambda key: es_init(key, mcfg, cfg, hw), step=step,
+                       params=lambda s: es.get_mean(s.es_state))
+    return Trainer(init=lambda key: adam_init(key, mcfg, cfg, hw), step=step,
+                   params=lambda s: s.params)
