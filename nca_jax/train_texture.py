@@ -136,11 +136,18 @@ def strategy(mcfg, cfg: TextureTrainConfig) -> Open_ES:
     )
 
 
+def _strong(tree):
+    """Leaves with strong dtypes: evosax returns some fields weakly typed from ``init`` or
+    ``tell`` and not from the other, which would make a jitted step compile twice."""
+    return jax.tree.map(lambda a: jnp.array(a, dtype=jnp.result_type(a)), tree)
+
+
 def es_init(key: jax.Array, mcfg, cfg: TextureTrainConfig, hw) -> train_es.State:
     es = strategy(mcfg, cfg)
     k_param, k_es, k_pool, key = jax.random.split(key, 4)
     mean = tm.init_params(k_param, mcfg)
-    return train_es.State(es.init(k_es, mean, es.default_params),
+    es_state = _strong(es.init(k_es, mean, es.default_params))
+    return train_es.State(es_state,
                           init_pool(k_pool, mcfg, cfg, hw), key, jnp.ones((), jnp.float32),
                           jnp.zeros((), jnp.int32))
 
@@ -157,6 +164,7 @@ def es_step(state: train_es.State, data, loss_fn: LossFn, mcfg, cfg: TextureTrai
         lambda p: batch_loss(p, x, k_roll, n, loss_fn, data, mcfg, cfg, mcfg.update_rate)
     )(population)
     es_state, _ = es.tell(k_tell, population, fitness, es_state, es.default_params)
+    es_state = _strong(es_state)
     best = jnp.argmin(jnp.where(jnp.isnan(fitness), jnp.inf, fitness))
     new = train_es.State(es_state, pool.commit(state.pool, idx, ys[best]), key, state.decay,
                          state.iteration + 1)

@@ -93,6 +93,7 @@ def test_es_generation_moves_mean_towards_lower_loss(target_and_loss):
     for _ in range(3):
         state, loss = tr.step(state, data)
     assert np.isfinite(float(loss)) and int(state.iteration) == 3
+    assert tr.step._cache_size() == 1  # the state's types are stable: compiled once
     moved = sum(float(jnp.abs(a - b).sum()) for a, b in zip(jax.tree.leaves(tr.params(state)),
                                                            jax.tree.leaves(p0)))
     assert moved > 0
