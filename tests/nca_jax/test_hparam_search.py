@@ -1,0 +1,106 @@
+"""Hyperparameter search: sampling, encoding, PCA, cross-texture fit, evolve budget, and
+vmapped trial groups equal to trials run alone."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from nca_jax import hparam_analysis, hparam_trials, hparams
+from runio.cli import BadInput
+
+
+def test_sampling_stays_in_range_and_covers_the_sets():
+    hs = hparams.sample(jax.random.PRNGKey(0), 3000)
+    for name, opts in hparams.CHOICES.items():
+        vals = [h[name] for h in hs]
+        assert set(vals) == set(opts)  # every value, nothing else
+        counts = np.array([vals.count(o) for o in opts])
+        assert counts.min() > 0.7 * len(hs) / len(opts)  # roughly uniform
+    rate = np.array([h["update_rate"] for h in hs])
+    loglr = np.log10([h["lr"] for h in hs])
+    assert rate.min() >= 0.1 and rate.max() <= 1.0 and abs(rate.mean() - 0.55) < 0.02
+    assert loglr.min() >= -5 and loglr.max() <= -3 and abs(loglr.mean() + 4) < 0.04
+
+
+def test_encoding_round_trips_and_any_vector_decodes_to_valid_values():
+    for h in hparams.sample(jax.random.PRNGKey(1), 50):
+        back = hparams.decode(hparams.encode(h))
+        assert {k: back[k] for k in hparams.CHOICES} == {k: h[k] for k in hparams.CHOICES}
+        assert back["update_rate"] == pytest.approx(h["update_rate"], rel=1e-9)
+        assert back["lr"] == pytest.approx(h["lr"], rel=1e-9)
+    rng = np.random.default_rng(0)
+    for u in rng.normal(0.5, 2.0, (200, 7)):
+        h = hparams.decode(u)
+        assert all(h[k] in opts for k, opts in hparams.CHOICES.items())
+        assert 0.1 <= h["update_rate"] <= 1.0 and 1e-5 <= h["lr"] <= 1e-3
+    assert hparams.decode(np.ones(7))["channels"] == 15  # u = 1 is the last value
+    assert hparams.decode(np.zeros(7))["hidden"] == 16
+
+
+def test_pca_explained_variance_matches_eigenvalues():
+    rng = np.random.default_rng(0)
+    t = rng.normal(size=200)
+    x = np.stack([t, 2 * t + 0.1 * rng.normal(size=200), rng.normal(size=200),
+                  5.0 + 0 * t], axis=1)  # a constant column is allowed
+    scores, comps, ratio = hparam_analysis.pca(x)
+    z = (x - x.mean(0))
+    z[:, :3] /= z[:, :3].std(0)
+    eig = np.sort(np.linalg.eigvalsh(np.cov(z.T, bias=True)))[::-1]
+    np.testing.assert_allclose(ratio, eig / eig.sum(), atol=1e-10)
+    assert ratio[0] == pytest.approx(2 / 3, abs=0.02)  # 2 of 3 columns alike
+    np.testing.assert_allclose(np.var(scores, axis=0), eig, rtol=1e-8, atol=1e-12)
+
+
+def test_cross_fit_recovers_slope_intercept_and_r():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, 500)
+    f = hparam_analysis.cross_fit(x, 1.7 * x + 0.25 + 0.01 * rng.normal(size=500))
+    assert f["slope"] == pytest.approx(1.7, abs=0.01)
+    assert f["intercept"] == pytest.approx(0.25, abs=0.005)
+    assert f["r"] > 0.999
+    exact = hparam_analysis.cross_fit([1, 2, 3, np.nan], [2, 4, 6, 1])
+    assert exact["slope"] == pytest.approx(2) and exact["intercept"] == pytest.approx(0, abs=1e-9)
+    assert exact["n"] == 3 and exact["r"] == pytest.approx(1)
+
+
+def test_evolve_uses_the_same_budget_and_improves_on_a_known_objective():
+    cfg = hparam_trials.SearchConfig(mode="evolve", trials=48, population=6, seed=0)
+    calls = []
+
+    def fake_run(hs, ids):  # loss minimal at channels 15, lr 1e-3, update rate 0.9
+        calls.append(len(hs))
+        loss = np.array([[1 + abs(h["channels"] - 15) + 10 * abs(np.log10(h["lr"]) + 3)
+                          + 5 * abs(h["update_rate"] - 0.9)] for h in hs])
+        return loss, np.ones(len(hs))
+
+    hs, losses, wall, gens = hparam_trials.evolve_search(cfg, fake_run)
+    assert sum(calls) == len(hs) == 48 and calls == [6] * 8 and gens[-1] == 7
+    first, last = losses[:6, 0].mean(), losses[-6:, 0].mean()
+    assert last < first
+    with pytest.raises(BadInput, match="--trials"):
+        hparam_trials.SearchConfig(mode="evolve", trials=10, population=4)
+
+
+def test_vmapped_group_equals_trials_run_alone():
+    """Two trials of one shape run as a vmapped group give the losses they give alone."""
+    size = 24
+    # a cheap stand-in style loss of the same (shared, per-texture) data layout
+    shared = jnp.array([1.0, 2.0, 3.0])
+    per = jnp.array([[0.2, 0.5, 0.7], [0.8, 0.1, 0.4]])  # per-texture mean colours
+
+    def loss_fn(data, images):
+        w, mean_colour = data
+        return jnp.sum(w * jnp.square(images.mean((1, 2)) - mean_colour), -1)
+
+    cfg = hparam_trials.SearchConfig(trials=2, train_steps=3, size=size, loss="swd", pool_size=4,
+                                     progress=False)
+    base = {"channels": 6, "hidden": 8, "ca_steps": 2, "batch_size": 2, "filters": 4}
+    h1 = dict(base, update_rate=0.5, lr=1e-3)
+    h2 = dict(base, update_rate=0.9, lr=1e-4)
+    both, _ = hparam_trials.run_trials([h1, h2], [0, 2], cfg, loss_fn, shared, per, (size, size))
+    alone, _ = hparam_trials.run_trials([h2], [2], cfg, loss_fn, shared, per, (size, size))
+    np.testing.assert_allclose(both[1], alone[0], rtol=1e-5)
+    assert both.shape == (2, 2) and np.isfinite(both).all()
+    assert not np.allclose(both[0], both[1])  # trials differ
+    assert both[1, 0] != both[1, 1]  # textures differ
