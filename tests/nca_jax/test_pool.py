@@ -1,0 +1,45 @@
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from nca_jax import pool, train_es
+
+
+def test_reseed_worst_replaces_highest_loss_by_seed():
+    rng = np.random.default_rng(0)
+    target = rng.uniform(size=(4, 4, 4)).astype(np.float32)
+    batch = rng.uniform(size=(5, 4, 4, 6)).astype(np.float32)
+    seed = np.zeros((4, 4, 6), np.float32)
+    seed[2, 2, 3:] = 1
+    loss = ((batch[..., :4] - target) ** 2).mean(axis=(1, 2, 3))
+    worst = int(np.argmax(loss))
+    out = np.asarray(pool.reseed_worst(jnp.asarray(batch), jnp.asarray(target), jnp.asarray(seed)))
+    np.testing.assert_array_equal(out[worst], seed)
+    others = [i for i in range(5) if i != worst]
+    np.testing.assert_array_equal(out[others], batch[others])
+
+
+def test_sample_is_distinct_and_commit_writes_back():
+    p = jnp.arange(10.0)[:, None, None, None] * jnp.ones((10, 2, 2, 4))
+    idx, b = pool.sample(p, jax.random.PRNGKey(0), 4)
+    assert len(set(np.asarray(idx).tolist())) == 4
+    np.testing.assert_array_equal(np.asarray(b[:, 0, 0, 0]), np.asarray(idx, np.float32))
+    p2 = np.asarray(pool.commit(p, idx, -b))
+    for i in range(10):
+        assert p2[i, 0, 0, 0] == (-i if i in np.asarray(idx) else i)
+
+
+def test_es_pool_commits_only_best_member_and_only_living_grids():
+    n, P, B = 6, 4, 3
+    p = np.zeros((n, 3, 3, 5), np.float32)
+    idx = np.array([4, 0, 2])
+    x = np.full((B, 3, 3, 5), 7.0, np.float32)  # start batch (after reseeding)
+    ys = np.random.default_rng(0).uniform(0.2, 1.0, size=(P, B, 3, 3, 5)).astype(np.float32)
+    ys[2, 1, ..., 3] = 0.05  # best member's second grid died
+    fitness = np.array([0.5, 0.3, 0.1, np.nan], np.float32)
+    out = np.asarray(train_es.commit_best(jnp.asarray(p), jnp.asarray(idx), jnp.asarray(x),
+                                          jnp.asarray(ys), jnp.asarray(fitness)))
+    np.testing.assert_array_equal(out[4], ys[2, 0])
+    np.testing.assert_array_equal(out[0], x[1])  # dead grid not committed
+    np.testing.assert_array_equal(out[2], ys[2, 2])
+    np.testing.assert_array_equal(out[[1, 3, 5]], p[[1, 3, 5]])

@@ -1,0 +1,34 @@
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from nca_jax import evaluate, model, targets, train_adam
+
+
+def test_grad_norm_gives_unit_norm_per_variable():
+    g = {"a": jnp.array([3.0, 4.0]), "b": jnp.ones((2, 2)) * 2.0}
+    out = train_adam.normalize_grads(g)
+    np.testing.assert_allclose(np.asarray(out["a"]), [0.6, 0.8], atol=1e-6)
+    np.testing.assert_allclose(np.linalg.norm(np.asarray(out["b"])), 1.0, atol=1e-6)
+
+
+def test_adam_decreases_loss_and_commits_batch_to_pool():
+    mcfg = model.ModelConfig(channels=8, hidden=16)
+    cfg = train_adam.AdamConfig(batch_size=4, min_steps=6, max_steps=8, pool_size=16, lr=5e-3)
+    target = jnp.asarray(targets.load_target("carrot", 5))
+    tr = train_adam.make(mcfg, cfg, target)
+    state = tr.init(jax.random.PRNGKey(0))
+    seed = np.asarray(model.seed(mcfg, 5, 5))
+
+    def fresh(s):
+        return float(evaluate.fresh_loss(tr.params(s), target, jax.random.PRNGKey(9), mcfg, 4, 6, 8))
+
+    before = fresh(state)
+    for _ in range(80):
+        state, m = tr.step(state)
+    assert fresh(state) < 0.5 * before
+    old = np.asarray(state.pool)
+    state, m = tr.step(state)
+    changed = np.any(np.asarray(state.pool) != old, axis=(1, 2, 3))
+    assert 1 <= changed.sum() <= 4  # only the sampled batch was written back
+    assert np.any(old != seed, axis=(1, 2, 3)).sum() >= 4  # the pool holds grown grids
