@@ -35,8 +35,6 @@ flags.DEFINE_bool("progress", True, "Show a progress bar.")
 
 
 def build_config():
-    from nca_jax.robustness import BatteryConfig
-
     require(F.out is not None, "--out is required: give an output folder")
     require(bool(F.checkpoint), "--checkpoint is required: give a run folder of nca_jax.grow")
     require(F.seeds >= 1, f"--seeds={F.seeds}: must be an integer >= 1")
@@ -57,6 +55,8 @@ def build_config():
             f"--fgsm_steps={F.fgsm_steps}: must be >= --damage_step={F.damage_step}")
     require(1 <= F.fgsm_until <= F.fgsm_steps,
             f"--fgsm_until={F.fgsm_until}: must be in [1, --fgsm_steps={F.fgsm_steps}]")
+    from nca_jax.robustness import BatteryConfig
+
     return BatteryConfig(seeds=F.seeds, steps=F.steps, damage_step=F.damage_step,
                          erase_steps=F.erase_steps, fgsm_steps=F.fgsm_steps,
                          fgsm_until=F.fgsm_until, fgsm_eps_growth=F.fgsm_eps_growth,
