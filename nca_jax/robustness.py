@@ -199,15 +199,20 @@ def recovery(curve, start: int, reference: float) -> tuple[float, int | None]:
 
 
 def _r6(a) -> list:
+    """Floats to 6 significant digits; non-finite values (a diverging model) as ``None``
+    so the file stays strict JSON."""
     a = np.asarray(a, np.float64)
-    return np.vectorize(lambda v: float(f"{v:.6g}"), otypes=[float])(a).tolist() if a.size else []
+    return np.vectorize(lambda v: float(f"{v:.6g}") if math.isfinite(v) else None,
+                        otypes=[object])(a).tolist() if a.size else []
 
 
 def curve_record(ls: np.ndarray) -> dict:
-    """Per-seed losses ``(seeds, T + 1)`` → mean, std, min, max over seeds and all seeds."""
+    """Per-seed losses ``(seeds, T + 1)`` → mean, std, min, max over seeds and all seeds
+    (non-finite entries written as ``null``)."""
     ls = np.asarray(ls, np.float64)
-    return {"loss_mean": _r6(ls.mean(0)), "loss_std": _r6(ls.std(0)), "loss_min": _r6(ls.min(0)),
-            "loss_max": _r6(ls.max(0)), "loss": _r6(ls)}
+    with np.errstate(over="ignore", invalid="ignore"):
+        return {"loss_mean": _r6(ls.mean(0)), "loss_std": _r6(ls.std(0)), "loss_min": _r6(ls.min(0)),
+                "loss_max": _r6(ls.max(0)), "loss": _r6(ls)}
 
 
 # ------------------------------------------------------------------------ loading models
@@ -392,9 +397,13 @@ def damage_summary(res: dict) -> dict[str, dict]:
     return out
 
 
+def _num(v: float) -> float | None:
+    return float(v) if math.isfinite(v) else None
+
+
 def _damage_row(mean, start, reference) -> dict:
     peak, steps = recovery(mean, start, reference)
-    return {"damage_step": start, "pre_damage_loss": reference, "peak_loss": peak,
+    return {"damage_step": start, "pre_damage_loss": _num(reference), "peak_loss": _num(peak),
             "recovery_steps": steps}
 
 
@@ -458,7 +467,7 @@ def run_battery(models: list[TrainedModel], config: BatteryConfig, out: str | Pa
 
 def _loss_at(res: dict) -> dict[str, float | None]:
     mean = res["long_horizon"]["losses"].mean(0)
-    return {str(s): (float(mean[s]) if s < mean.size else None) for s in REPORT_STEPS}
+    return {str(s): (_num(mean[s]) if s < mean.size else None) for s in REPORT_STEPS}
 
 
 def _fmt(v) -> str:
