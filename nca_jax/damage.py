@@ -1,7 +1,7 @@
 """Robustness battery on trained growing NCAs: long horizon, erasing, FGSM, larger canvas.
 
-    python -m nca_jax.damage --checkpoint=runs/grow/adam --checkpoint=runs/grow/es --seeds=8 --out=runs/damage
-    python -m nca_jax.damage --checkpoint=runs/grow --out=runs/damage      # both of a --optimizer=both run
+    python -m nca_jax.damage --checkpoint=runs/g/adam --checkpoint=runs/g/es --seeds=8 --out=OUT
+    python -m nca_jax.damage --checkpoint=runs/grow --out=runs/damage  # es/ and adam/ of a "both" run
 
 Flags → :class:`nca_jax.robustness.BatteryConfig` → :func:`nca_jax.robustness.run_battery`.
 """
@@ -9,6 +9,7 @@ Flags → :class:`nca_jax.robustness.BatteryConfig` → :func:`nca_jax.robustnes
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 from absl import flags, logging
 
@@ -22,8 +23,10 @@ flags.DEFINE_integer("seeds", 8, "Stochastic rollouts per model and experiment (
 flags.DEFINE_string("out", None, "Output folder (must be new or empty, unless --overwrite).")
 flags.DEFINE_integer("canvas", 0, "Side of the larger canvas (0: 2·grid + 9, i.e. 39 for 15×15 "
                      "models); must be >= every model's training grid.")
-flags.DEFINE_float("fgsm_eps_growth", 7e-7, "FGSM ε during growth (after every step up to --fgsm_until).")
-flags.DEFINE_list("fgsm_eps_after", ["0.007", "0.07"], "FGSM ε values for the single attack after growth.")
+flags.DEFINE_float("fgsm_eps_growth", 7e-7,
+                   "FGSM ε during growth (after every step up to --fgsm_until).")
+flags.DEFINE_list("fgsm_eps_after", ["0.007", "0.07"],
+                  "FGSM ε values for the single attack after growth.")
 flags.DEFINE_integer("steps", 2000, "Long-horizon and larger-canvas steps.")
 flags.DEFINE_integer("damage_step", 51, "Step after which erasing and FGSM-after-growth act.")
 flags.DEFINE_integer("erase_steps", 400, "Steps simulated after the erasure.")
@@ -67,6 +70,9 @@ def main(argv):
     require(len(argv) == 1, f"unexpected arguments {argv[1:]}; all options are --flags")
     logging.set_verbosity(logging.WARNING)  # orbax logs restores at INFO
     config = build_config()
+    out = Path(F.out)
+    require(F.overwrite or not (out.is_dir() and any(out.iterdir())),
+            f"--out={F.out} is not empty; choose a new folder or pass --overwrite")
     from nca_jax import robustness
     from runio.records import prepare_out
 

@@ -211,7 +211,8 @@ def curve_record(ls: np.ndarray) -> dict:
     (non-finite entries written as ``null``)."""
     ls = np.asarray(ls, np.float64)
     with np.errstate(over="ignore", invalid="ignore"):
-        return {"loss_mean": _r6(ls.mean(0)), "loss_std": _r6(ls.std(0)), "loss_min": _r6(ls.min(0)),
+        return {"loss_mean": _r6(ls.mean(0)), "loss_std": _r6(ls.std(0)),
+                "loss_min": _r6(ls.min(0)),
                 "loss_max": _r6(ls.max(0)), "loss": _r6(ls)}
 
 
@@ -238,7 +239,8 @@ def _dc(cls, d: dict):
 def grow_config(cfg: dict):
     from nca_jax import experiment, train_adam, train_es
 
-    nested = {"model": _dc(model.ModelConfig, cfg["model"]), "adam": _dc(train_adam.AdamConfig, cfg["adam"]),
+    nested = {"model": _dc(model.ModelConfig, cfg["model"]),
+              "adam": _dc(train_adam.AdamConfig, cfg["adam"]),
               "es": _dc(train_es.ESConfig, cfg["es"])}
     flat = {k: v for k, v in cfg.items() if k not in nested}
     return dataclasses.replace(_dc(experiment.GrowConfig, flat), **nested)
@@ -357,13 +359,15 @@ def battery_for_model(m: TrainedModel, config: BatteryConfig) -> dict:
                               "damage_step": d}
 
     n = config.fgsm_steps
-    ls, _ = fgsm_attack(m.params, tgt, keys, m.mcfg, n, config.fgsm_eps_growth, 1, config.fgsm_until)
+    ls, _ = fgsm_attack(m.params, tgt, keys, m.mcfg, n, config.fgsm_eps_growth, 1,
+                        config.fgsm_until)
     res["fgsm_during_growth"] = {"losses": np.asarray(ls), "eps": config.fgsm_eps_growth,
                                  "first_step": 1, "last_step": config.fgsm_until}
     res["fgsm_after_growth"] = {}
     for eps in config.fgsm_eps_after:
         ls, _ = fgsm_attack(m.params, tgt, keys, m.mcfg, n, eps, d, d)
-        res["fgsm_after_growth"][f"{eps:g}"] = {"losses": np.asarray(ls), "eps": eps, "damage_step": d}
+        res["fgsm_after_growth"][f"{eps:g}"] = {"losses": np.asarray(ls), "eps": eps,
+                                                "damage_step": d}
 
     canvas = model_canvas(m, config)
     big = jnp.asarray(pad_target(m.target, canvas))
@@ -502,7 +506,8 @@ def write_report(results: dict, figures: dict, config: BatteryConfig, out: Path)
                   "| --- |" + " --- |" * len(s["loss_at"]),
                   "| mean MSE | " + " | ".join(_fmt(v) for v in s["loss_at"].values()) + " |",
                   "",
-                  "| damage | at step | pre-damage loss | peak loss after | steps back within 2× |",
+                  "| damage | at step | pre-damage loss | peak loss after "
+                  "| steps back within 2× |",
                   "| --- | --- | --- | --- | --- |"]
         for dname, r in s["damages"].items():
             steps = "never" if r["recovery_steps"] is None else str(r["recovery_steps"])
