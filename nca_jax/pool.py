@@ -30,6 +30,17 @@ def reseed_worst(batch: jnp.ndarray, target: jnp.ndarray, seed: jnp.ndarray) -> 
     return batch.at[worst].set(seed)
 
 
+def start_batch(pool: jnp.ndarray, key: jax.Array, batch: int, enabled: bool,
+                target: jnp.ndarray, seed: jnp.ndarray):
+    """The grids a training step starts from, and their pool slots: with the pool on, a
+    sample whose highest-loss grid is replaced by the seed; off, ``batch`` copies of the
+    seed (slots None)."""
+    if not enabled:
+        return None, jnp.broadcast_to(seed, (batch,) + seed.shape)
+    idx, x = sample(pool, key, batch)
+    return idx, reseed_worst(x, target, seed)
+
+
 def commit(pool: jnp.ndarray, idx: jnp.ndarray, batch: jnp.ndarray) -> jnp.ndarray:
     return pool.at[idx].set(batch)
 

@@ -89,11 +89,7 @@ def make(mcfg: model.ModelConfig, cfg: AdamConfig, target: jnp.ndarray) -> Train
     @jax.jit
     def step(state: State) -> tuple[State, dict]:
         key, k_idx, k_n, k_roll = jax.random.split(state.key, 4)
-        if cfg.pool:
-            idx, x = pool.sample(state.pool, k_idx, cfg.batch_size)
-            x = pool.reseed_worst(x, target, x0)
-        else:
-            x = jnp.broadcast_to(x0, (cfg.batch_size,) + x0.shape)
+        idx, x = pool.start_batch(state.pool, k_idx, cfg.batch_size, cfg.pool, target, x0)
         n = jax.random.randint(k_n, (), cfg.min_steps, cfg.max_steps + 1)
 
         def loss_fn(params):

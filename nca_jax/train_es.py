@@ -197,11 +197,7 @@ def make(mcfg: model.ModelConfig, cfg: ESConfig, target: jnp.ndarray) -> Trainer
     def step(state: State) -> tuple[State, dict]:
         key, k_ask, k_idx, k_n, k_roll, k_tell = jax.random.split(state.key, 6)
         population, es_state = es.ask(k_ask, state.es_state, es_params)
-        if cfg.pool:
-            idx, x = pool.sample(state.pool, k_idx, cfg.batch_size)
-            x = pool.reseed_worst(x, target, x0)
-        else:
-            x = jnp.broadcast_to(x0, (cfg.batch_size,) + x0.shape)
+        idx, x = pool.start_batch(state.pool, k_idx, cfg.batch_size, cfg.pool, target, x0)
         n = jax.random.randint(k_n, (), cfg.min_steps, cfg.max_steps + 1)
         fitness, ys = evaluate_population(population, x, k_roll, n)
         mean_loss = jnp.mean(fitness)
