@@ -40,6 +40,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import Image, Markdown, display
 
+# The library's figure writers select matplotlib's file-only Agg backend when imported;
+# import them first, then switch this notebook to inline figures.
+import ca_search.curves, nca_jax.hparam_analysis, nca_jax.viz  # noqa: E401,F401
+%matplotlib inline
+
 OUT = Path(tempfile.mkdtemp(prefix="{prefix}"))  # every run writes here, never into the repo
 print("outputs in", OUT, "| device:", jax.devices()[0].device_kind)
 '''
@@ -71,7 +76,7 @@ PAPER_SCALE = False  # <- switch to True for the study's settings (minutes, not 
 
 SETTINGS = {
     False: dict(target="carrot", size=9, es_seconds=12.0, es_iterations=0,
-                adam_seconds=30.0, adam_iterations=150, eval_every=25,
+                adam_seconds=12.0, adam_iterations=0, eval_every=25,
                 seeds=2, steps=200, erase_steps=100, fgsm_steps=150, gif_steps=60),
     True: dict(target="carrot", size=9, es_seconds=40.0, es_iterations=0,
                adam_seconds=40.0, adam_iterations=0, eval_every=25,
@@ -414,11 +419,12 @@ PAPER_SCALE = False  # <- switch to True for the study's settings
 SETTINGS = {
     False: dict(size=32, texture_loss="swd", texture_steps=100, texture_ca_steps=16,
                 texture_hidden=32, search_loss="swd", search_textures=("grayscott:spots",
-                "grayscott:stripes"), trials=2, population=2, search_steps=10, pool_size=8),
+                "grayscott:stripes"), trials=2, population=2, search_steps=10, pool_size=8,
+                search_seed=363),
     True: dict(size=64, texture_loss="vgg", texture_steps=500, texture_ca_steps=20,
                texture_hidden=96, search_loss="vgg", search_textures=("grayscott:spots",
                "grayscott:stripes", "grayscott:maze"), trials=8, population=4,
-               search_steps=200, pool_size=32),
+               search_steps=200, pool_size=32, search_seed=0),
 }
 S = SETTINGS[PAPER_SCALE]
 S
@@ -495,7 +501,11 @@ display(Image(filename=str(OUT / "texture" / "texture.gif")))
 seed's ranges: channels, hidden size, CA steps, batch size, filters, update rate, learning
 rate), then CMA-ES over an encoding of the same seven hyperparameters with the same number of
 trials and training steps. Every trial trains on every texture; trials of the same shape run
-as one vmapped computation. Score = mean over textures of log10(final loss), lower is better.
+as one vmapped computation, so each distinct shape (channels, hidden size, CA steps, batch,
+filters) costs one XLA compilation — at these tiny budgets that is most of the time. (The
+default `search_seed=363` happens to draw its two random trials with the same shape: three
+compilations instead of four.) Score = mean over textures of log10(final loss), lower is
+better.
 ''',
     '''
 from nca_jax import hparam_trials
@@ -503,7 +513,7 @@ from nca_jax import hparam_trials
 search_cfg = hparam_trials.SearchConfig(
     mode="evolve", trials=S["trials"], population=S["population"],
     textures=tuple(S["search_textures"]), train_steps=S["search_steps"], size=S["size"],
-    loss=S["search_loss"], pool_size=S["pool_size"], progress=False)
+    loss=S["search_loss"], pool_size=S["pool_size"], seed=S["search_seed"], progress=False)
 search = hparam_trials.run(search_cfg, OUT / "search")
 with open(OUT / "search" / "trials.csv") as f:
     print(f.read())
