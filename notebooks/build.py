@@ -471,8 +471,9 @@ for name, value in zip(list(presets) + ["grey"], vgg_losses):
 `texture_experiment.run` trains with Adam and a pool of states, and writes `metrics.jsonl`,
 `texture.png` (the NCA after 2 × `ca_steps` steps from fresh noise, beside the target) and
 `texture.gif`. At paper scale it trains through the VGG16 loss; the default uses the cheaper
-weight-free `swd` loss (sliced Wasserstein distance of random-filter features), which learns
-the colours and rough pattern in a few dozen iterations.
+weight-free `swd` loss (sliced Wasserstein distance of random-filter features). At the default
+budget the loss falls but the image is still mostly noise; a recognisable texture needs
+hundreds of iterations (`PAPER_SCALE = True`, or raise `texture_steps`).
 ''',
     '''
 from nca_jax import texture_experiment, texture_model, train_texture
