@@ -5,7 +5,9 @@ plus the raw population-evaluation throughput (rollouts/s) at population 256.
     python -m benchmarks.population_scaling --quick    # 6 40 256
 
 9×9 grid, 16 channels, hidden 32, 35 steps per rollout, one rollout per mutant. One JSON
-line per measurement.
+line per measurement. Each CPU core is its own device (as in the grow CLI); every
+population is timed on one device and split over the most devices that divide it, in the
+same run, so the ratio shows what the split buys.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import jax.numpy as jnp
 
 from benchmarks.common import emit
 from nca_jax import model, targets, train_es
+from runio import devices
 
 
 def _time(fn, min_seconds: float, min_reps: int = 3) -> float:
@@ -30,9 +33,11 @@ def _time(fn, min_seconds: float, min_reps: int = 3) -> float:
     return (time.perf_counter() - t0) / reps
 
 
-def generation_rate(population: int, min_seconds: float, steps: int = 35, size: int = 9) -> dict:
+def generation_rate(population: int, min_seconds: float, steps: int = 35, size: int = 9,
+                    n_devices: int = 1) -> dict:
     mcfg = model.ModelConfig()
-    cfg = train_es.ESConfig(population=population, min_steps=steps, max_steps=steps)
+    cfg = train_es.ESConfig(population=population, min_steps=steps, max_steps=steps,
+                            devices=n_devices)
     tr = train_es.make(mcfg, cfg, targets.load_target("carrot", size))
     box = [tr.init(jax.random.PRNGKey(0))]
 
@@ -62,6 +67,7 @@ def main() -> None:
     ap.add_argument("--populations", type=int, nargs="*", default=None)
     ap.add_argument("--sizes", type=int, nargs="*", default=[9, 15], help="grid sizes")
     args = ap.parse_args()
+    devices.use_cpu_cores()
     pops = args.populations or ([6, 40, 256] if args.quick else [6, 10, 40, 100, 256, 1000, 4096])
     secs = 1.0 if args.quick else 3.0
     for size in args.sizes:
@@ -70,9 +76,17 @@ def main() -> None:
         emit("population_evaluation", {"config": {**cfg, "population": 256},
                                        "rollouts_per_s": round(r, 1)})
         for p in pops:
-            rates = generation_rate(p, secs, size=size)
-            emit("population_scaling", {"config": {**cfg, "population": p},
-                                        **{k: round(v, 2) for k, v in rates.items()}})
+            one = generation_rate(p, secs, size=size)
+            emit("population_scaling", {"config": {**cfg, "population": p, "devices": 1},
+                                        **{k: round(v, 2) for k, v in one.items()}})
+            n = devices.auto_count(p)
+            if n > 1:
+                split = generation_rate(p, secs, size=size, n_devices=n)
+                emit("population_scaling", {
+                    "config": {**cfg, "population": p, "devices": n},
+                    **{k: round(v, 2) for k, v in split.items()},
+                    "speedup_over_one_device": round(split["generations_per_s"]
+                                                     / one["generations_per_s"], 2)})
 
 
 if __name__ == "__main__":

@@ -86,14 +86,17 @@ def scaling_plot(rows: list[dict], path: Path) -> bool:
         pop = r.get("population") or (r.get("config") or {}).get("population")
         rate = r.get("mutants_per_s")
         if pop and rate:
-            size = (r.get("config") or {}).get("size", r.get("size", "?"))
-            points.setdefault((r.get("device", "?"), size), {})[pop] = rate
+            cfg = r.get("config") or {}
+            key = (r.get("device", "?"), cfg.get("size", r.get("size", "?")), cfg.get("devices", 1))
+            points.setdefault(key, {}).setdefault(pop, rate)  # rows come newest first
     if not points:
         return False
     fig, ax = plt.subplots(figsize=(6, 3.6), dpi=120)
-    for (device, size), series in sorted(points.items(), key=str):
+    for (device, size, n), series in sorted(points.items(), key=str):
         xs = sorted(series)
-        ax.plot(xs, [series[x] for x in xs], "o-", label=f"{device}, {size}×{size}")
+        split = "one device" if n == 1 else "split over the cores"
+        ax.plot(xs, [series[x] for x in xs], "o-" if n == 1 else "s--",
+                label=f"{device}, {size}×{size}, {split}")
     ax.axhline(300, color="grey", ls="--", lw=1, label="thesis, 128 cores (≈300)")
     ax.set_xscale("log")
     ax.set_xlabel("population")

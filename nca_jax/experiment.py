@@ -26,6 +26,7 @@ from tqdm import tqdm
 
 from nca_jax import evaluate, model, targets, train_adam, train_es, viz
 from nca_jax.checkpoint import Checkpointer
+from runio import devices
 from runio.cli import BadInput
 from runio.records import append_jsonl, prepare_out, write_json
 
@@ -195,6 +196,7 @@ def train(name: str, config: GrowConfig, target: np.ndarray, out: Path) -> dict:
         "iterations_to_target": int(counters["reached_iteration"]) if counters["reached"] else None,
         "stop_reason": stop,
         "device": jax.devices()[0].device_kind,
+        "devices_used": devices_used(name, config),
         "jax_version": jax.__version__,
         "config": config_dict(config),
     }
@@ -204,6 +206,13 @@ def train(name: str, config: GrowConfig, target: np.ndarray, out: Path) -> dict:
     if diverged:
         raise Diverged(diverged)
     return summary
+
+
+def devices_used(name: str, config: GrowConfig) -> int:
+    """ES splits its population over devices; Adam's batch runs on one."""
+    if name != "es":
+        return 1
+    return config.es.devices or devices.auto_count(config.es.population)
 
 
 def _steps(name: str, config: GrowConfig) -> tuple[int, int]:
@@ -247,7 +256,8 @@ def write_report(summaries: dict[str, dict], config: GrowConfig, out: Path) -> N
         "",
         f"Target loss {config.target_loss:g} (MSE on RGBA, fresh rollouts from the seed); "
         f"ES: OpenAI-ES, population {config.es.population}, σ={config.es.sigma:g}, "
-        f"{config.es.optimizer} lr {config.es.lr:g}, pool {'on' if config.es.pool else 'off'}; "
+        f"{config.es.optimizer} lr {config.es.lr:g}, pool {'on' if config.es.pool else 'off'}, "
+        f"population split over {devices_used('es', config)} device(s); "
         f"Adam: lr {config.adam.lr:g}, batch {config.adam.batch_size}, pool "
         f"{'on' if config.adam.pool else 'off'}. Device: {jax.devices()[0].device_kind}.",
         "",

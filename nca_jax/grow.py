@@ -23,7 +23,7 @@ flags.DEFINE_string("target", "carrot", "Emoji (🥕, carrot, rabbit_face, lizar
 flags.DEFINE_integer("size", 9, "Target size in cells (>= 3).")
 flags.DEFINE_integer("padding", 0, "Empty cells around the target.")
 flags.DEFINE_bool("pool", None, "Sample pool on/off for both trainers (default: ES off, Adam on).")
-flags.DEFINE_integer("population", 32, "ES population size (even with antithetic sampling).")
+flags.DEFINE_integer("population", 64, "ES population size (even with antithetic sampling).")
 flags.DEFINE_float("sigma", 0.015, "ES perturbation standard deviation σ (> 0; thesis 0.01).")
 flags.DEFINE_enum("es_optimizer", "adam", ["adam", "sgd"], "Optimizer applied to the ES gradient.")
 flags.DEFINE_float("es_lr", 0.015, "ES learning rate.")
@@ -49,7 +49,8 @@ flags.DEFINE_integer("max_iterations", 0, "Iteration limit per optimizer (0: non
 flags.DEFINE_integer("eval_every", 25, "Iterations between fresh-rollout evaluations.")
 flags.DEFINE_integer("checkpoint_every", 200, "Iterations between checkpoints.")
 flags.DEFINE_bool("progress", True, "Show a progress bar.")
-flags.DEFINE_string("devices", "1", "Devices to shard the ES population over: 'all' or N.")
+flags.DEFINE_string("devices", "auto", "Devices to split the ES population over: N, 'all', or "
+                    "'auto' (the most that divide --population; on a CPU each core is a device).")
 flags.DEFINE_string("out", None, "Output folder (rerun with the same folder to resume).")
 
 
@@ -100,7 +101,7 @@ def build_config():
         train_es.ESConfig(), population=F.population, sigma=F.sigma, optimizer=F.es_optimizer,
         lr=F.es_lr, antithetic=F.antithetic, decay_thresholds=thresholds, decay_factors=factors,
         batch_size=es_batch, min_steps=F.min_steps, max_steps=F.max_steps, pool=pool_es,
-        pool_size=F.pool_size, devices=devices.parse_devices(F.devices))
+        pool_size=F.pool_size, devices=devices.parse_devices(F.devices, F.population))
     adam = train_adam.AdamConfig(
         lr=F.adam_lr, lr_schedule=F.lr_schedule, batch_size=F.batch_size, min_steps=F.min_steps,
         max_steps=F.max_steps, grad_norm=F.grad_norm, pool=pool_adam, pool_size=F.pool_size)
@@ -116,6 +117,7 @@ def main(argv):
     logging.set_verbosity(logging.WARNING)  # orbax logs every save at INFO
     from nca_jax import experiment, targets
 
+    devices.use_cpu_cores()
     devices.initialize()
     config = build_config()
     targets.load_target(config.target, config.size, config.padding)  # bad target: exit 2 now

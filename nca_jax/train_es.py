@@ -32,7 +32,7 @@ DEAD_FITNESS = 1e6  # added to the loss of dead members before ranking
 
 @dataclasses.dataclass(frozen=True)
 class ESConfig:
-    population: int = 32
+    population: int = 64
     sigma: float = 0.015
     optimizer: str = "adam"
     lr: float = 0.015
@@ -50,8 +50,9 @@ class ESConfig:
     # rank members whose grids all died last (an empty grid beats early garbage growth,
     # and once the whole population dies every member ties: no gradient is left)
     dead_last: bool = True
-    # population axis sharded over this many devices (strategy state replicated)
-    devices: int = 1
+    # population axis split over this many devices (strategy state replicated);
+    # 0: the most devices present that divide the population
+    devices: int = 0
 
     def __post_init__(self):
         if self.fitness not in FITNESS:
@@ -64,9 +65,10 @@ class ESConfig:
             raise BadInput(f"sigma must be > 0, got {self.sigma}")
         if not self.lr > 0:
             raise BadInput(f"lr must be > 0, got {self.lr}")
-        if self.devices < 1:
-            raise BadInput(f"devices must be >= 1, got {self.devices}")
-        devices.check_divisible(self.population, self.devices)
+        if self.devices < 0:
+            raise BadInput(f"devices must be >= 0 (0: automatic), got {self.devices}")
+        if self.devices:
+            devices.check_divisible(self.population, self.devices)
         if self.optimizer not in OPTIMIZERS:
             raise BadInput(f"optimizer must be one of {OPTIMIZERS}")
         if len(self.decay_thresholds) != len(self.decay_factors):
@@ -175,7 +177,7 @@ def make(mcfg: model.ModelConfig, cfg: ESConfig, target: jnp.ndarray) -> Trainer
             iteration=jnp.zeros((), jnp.int32),
         )
 
-    mesh = devices.population_mesh(cfg.devices)
+    mesh = devices.population_mesh(cfg.devices or devices.auto_count(cfg.population))
 
     def evaluate_population(population, x, key, n):
         """Per-member mean loss and final grids ``(P, B, H, W, C)``; the population axis is

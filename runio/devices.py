@@ -3,7 +3,9 @@ everything else (strategy state, ICs, targets) replicated.
 
 Single-individual code stays as it is; the jitted population function constrains its
 population-shaped arrays with :func:`shard` and XLA's partitioner splits the vmapped work.
-Across hosts, :func:`initialize` calls ``jax.distributed.initialize()`` when the usual
+On a CPU, XLA gives one small computation little intra-op parallelism, so CLIs call
+:func:`use_cpu_cores` first: each core becomes its own CPU device and a population split
+over them keeps every core busy. Across hosts, :func:`initialize` calls ``jax.distributed.initialize()`` when the usual
 environment is set (``JAX_COORDINATOR_ADDRESS``, or a cluster JAX auto-detects: SLURM,
 Cloud TPU, ...), after which ``jax.devices()`` lists every host's devices.
 """
@@ -30,15 +32,43 @@ def initialize() -> None:
     _initialized = True
 
 
-def parse_devices(text: str | int) -> int:
-    """``all`` or a positive count no larger than the devices present -> a count."""
+def use_cpu_cores() -> None:
+    """Expose each CPU core this process may use as its own JAX CPU device.
+
+    Call before JAX runs anything. An explicit choice (``JAX_NUM_CPU_DEVICES``, or
+    ``--xla_force_host_platform_device_count`` in ``XLA_FLAGS``) is left alone, and so
+    is a process whose backends have already started. GPU/TPU devices stay the default.
+    """
+    if os.environ.get("JAX_NUM_CPU_DEVICES") or \
+            "xla_force_host_platform_device_count" in os.environ.get("XLA_FLAGS", ""):
+        return
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    try:
+        jax.config.update("jax_num_cpu_devices", max(1, cores or 1))
+    except RuntimeError:  # backends already initialised: keep what they have
+        pass
+
+
+def auto_count(population: int, available: int | None = None) -> int:
+    """The most devices (at most ``available``) that split ``population`` evenly."""
+    available = jax.device_count() if available is None else available
+    return max(d for d in range(1, max(1, min(available, population)) + 1) if population % d == 0)
+
+
+def parse_devices(text: str | int, population: int | None = None) -> int:
+    """``all``, ``auto`` (the most devices that divide ``population``) or a positive
+    count no larger than the devices present -> a count."""
     available = jax.device_count()
-    if str(text).strip().lower() == "all":
+    word = str(text).strip().lower()
+    if word == "all":
         return available
+    if word == "auto" and population is not None:
+        return auto_count(population, available)
+    allowed = "'all', 'auto'" if population is not None else "'all'"
     try:
         n = int(text)
     except ValueError:
-        raise BadInput(f"--devices must be 'all' or a whole number, got {text!r}") from None
+        raise BadInput(f"--devices must be {allowed} or a whole number, got {text!r}") from None
     if not 1 <= n <= available:
         raise BadInput(f"--devices must be in 1..{available} (devices present), got {n}")
     return n

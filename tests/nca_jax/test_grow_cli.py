@@ -27,6 +27,9 @@ def run_cli(*args, tmp):
         (["--sigma=0"], "--sigma"),
         (["--sigma=-0.1"], "--sigma"),
         (["--optimizer=sgd"], "optimizer"),
+        (["--devices=many"], "--devices"),
+        (["--devices=100000"], "--devices"),
+        (["--devices=0"], "--devices"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(tmp_path, args, flag):
