@@ -22,7 +22,6 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.common import emit
-from nca_jax import experiment
 from runio import devices
 
 CASES = {"carrot": (9, {}), "rabbit_face": (15, {"lr": 0.005})}
@@ -39,6 +38,7 @@ def times_to_losses(metrics_path: Path, ladder=LADDER) -> dict[str, float | None
 
 def main() -> None:
     devices.use_cpu_cores()  # as the grow CLI: ES splits its population over the cores
+    from nca_jax import experiment  # after use_cpu_cores: importing evosax runs JAX
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="9×9 carrot only")
     ap.add_argument("--max_seconds", type=float, default=120.0, help="budget per optimizer")

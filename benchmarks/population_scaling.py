@@ -19,8 +19,10 @@ import jax
 import jax.numpy as jnp
 
 from benchmarks.common import emit
-from nca_jax import model, targets, train_es
 from runio import devices
+
+# nca_jax is imported inside the functions: importing evosax runs JAX, and main must first
+# make each CPU core a device (devices.use_cpu_cores)
 
 
 def _time(fn, min_seconds: float, min_reps: int = 3) -> float:
@@ -35,6 +37,8 @@ def _time(fn, min_seconds: float, min_reps: int = 3) -> float:
 
 def generation_rate(population: int, min_seconds: float, steps: int = 35, size: int = 9,
                     n_devices: int = 1) -> dict:
+    from nca_jax import model, targets, train_es
+
     mcfg = model.ModelConfig()
     cfg = train_es.ESConfig(population=population, min_steps=steps, max_steps=steps,
                             devices=n_devices)
@@ -51,6 +55,8 @@ def generation_rate(population: int, min_seconds: float, steps: int = 35, size: 
 
 def evaluation_rate(population: int, min_seconds: float, steps: int = 35, size: int = 9) -> float:
     """Rollouts/s of the vmapped population evaluation alone (no ask/tell)."""
+    from nca_jax import model
+
     mcfg = model.ModelConfig()
     key = jax.random.PRNGKey(0)
     p0 = model.init_params(key, mcfg)

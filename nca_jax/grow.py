@@ -115,9 +115,9 @@ def build_config():
 def main(argv):
     require(len(argv) == 1, f"unexpected arguments {argv[1:]}; all options are --flags")
     logging.set_verbosity(logging.WARNING)  # orbax logs every save at INFO
+    devices.use_cpu_cores()  # before anything runs JAX (importing evosax does)
     from nca_jax import experiment, targets
 
-    devices.use_cpu_cores()
     devices.initialize()
     config = build_config()
     targets.load_target(config.target, config.size, config.padding)  # bad target: exit 2 now

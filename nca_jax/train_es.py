@@ -165,19 +165,20 @@ def make(mcfg: model.ModelConfig, cfg: ESConfig, target: jnp.ndarray) -> Trainer
     x0 = model.seed(mcfg, h, w)
     es = strategy(mcfg, cfg)
     es_params = es.default_params
+    mesh = devices.population_mesh(cfg.devices or devices.auto_count(cfg.population))
 
     def init(key: jax.Array) -> State:
         k_param, k_es, key = jax.random.split(key, 3)
         mean = model.init_params(k_param, mcfg)
-        return State(
+        state = State(
             es_state=_strong(es.init(k_es, mean, es_params)),
             pool=pool.init(x0, cfg.pool_size if cfg.pool else 1),
             key=key,
             decay=jnp.ones((), jnp.float32),
             iteration=jnp.zeros((), jnp.int32),
         )
-
-    mesh = devices.population_mesh(cfg.devices or devices.auto_count(cfg.population))
+        # replicated on the mesh from the start, as ``step`` returns it: one compilation
+        return devices.put_replicated(state, mesh)
 
     def evaluate_population(population, x, key, n):
         """Per-member mean loss and final grids ``(P, B, H, W, C)``; the population axis is

@@ -95,6 +95,13 @@ def shard(x: jax.Array, mesh: Mesh | None, axis: int = 0) -> jax.Array:
     return jax.lax.with_sharding_constraint(x, NamedSharding(mesh, PartitionSpec(*spec)))
 
 
+def put_replicated(tree, mesh: Mesh | None):
+    """Place every array of ``tree`` (outside jit) on all devices of the mesh."""
+    if mesh is None:
+        return tree
+    return jax.device_put(tree, NamedSharding(mesh, PartitionSpec()))
+
+
 def replicate(x: jax.Array, mesh: Mesh | None) -> jax.Array:
     """Constrain ``x`` (inside jit) to be replicated on every device of the mesh."""
     if mesh is None:
