@@ -241,7 +241,8 @@ def grow_config(cfg: dict):
 
     nested = {"model": _dc(model.ModelConfig, cfg["model"]),
               "adam": _dc(train_adam.AdamConfig, cfg["adam"]),
-              "es": _dc(train_es.ESConfig, cfg["es"])}
+              # only the parameters are needed: load on one device, whatever the run used
+              "es": dataclasses.replace(_dc(train_es.ESConfig, cfg["es"]), devices=1)}
     flat = {k: v for k, v in cfg.items() if k not in nested}
     return dataclasses.replace(_dc(experiment.GrowConfig, flat), **nested)
 

@@ -36,6 +36,9 @@ from pathlib import Path
 
 os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
 import jax
+from runio import devices
+
+devices.use_cpu_cores()  # each CPU core a device: ES populations are split over them
 import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import Image, Markdown, display
@@ -46,7 +49,7 @@ import ca_search.curves, nca_jax.hparam_analysis, nca_jax.viz  # noqa: E401,F401
 %matplotlib inline
 
 OUT = Path(tempfile.mkdtemp(prefix="{prefix}"))  # every run writes here, never into the repo
-print("outputs in", OUT, "| device:", jax.devices()[0].device_kind)
+print("outputs in", OUT, "| devices:", jax.device_count(), "×", jax.devices()[0].device_kind)
 '''
 
 # ----------------------------------------------------------------------------- 01
@@ -58,7 +61,7 @@ A growing neural cellular automaton (Mordvintsev et al.: 16 channels, fixed iden
 perception, a 1×1 update rule, stochastic updates, alive masking) learns to grow the 9×9
 OpenMoji carrot from one seed cell. We train it twice — with **Adam** (optax, gradients
 through the rollout) and with **OpenAI-ES** (evosax, the whole population's rollouts in one
-vmapped call) — compare loss curves and wall times, look at the growth, and then run the
+vmapped call, split over the CPU cores) — compare loss curves and wall times, look at the growth, and then run the
 **damage battery** (long horizon, erasing, FGSM, larger canvas) on both models.
 
 Everything here calls `nca_jax`'s public functions (`experiment.run`,
