@@ -25,6 +25,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from nca_jax import rand
 from runio.cli import BadInput
 
 
@@ -98,7 +99,7 @@ def initial_state(key: jax.Array, shape: tuple[int, int], n_patches: int = 12):
         & (dist(centers[:, 1, None, None], xx, w) <= half),
         axis=0,
     )
-    noise = 0.02 * jax.random.uniform(k_noise, (2, h, w))
+    noise = 0.02 * rand.uniform(k_noise, (2, h, w))
     u = jnp.where(inside, 0.5, 1.0) - noise[0]
     v = jnp.where(inside, 0.25, 0.0) + noise[1]
     return u, v
@@ -114,7 +115,7 @@ def _bands(key: jax.Array, shape: tuple[int, int], period: int):
     wobble = 0.08 * jnp.sin(2 * jnp.pi * xx / w + phase[1])  # one period across, so it tiles
     s = jnp.sin(2 * jnp.pi * n_bands * yy / h + phase[0] + 2 * jnp.pi * wobble)
     inside = s > 0.6
-    noise = 0.02 * jax.random.uniform(k_noise, (2, h, w))
+    noise = 0.02 * rand.uniform(k_noise, (2, h, w))
     return jnp.where(inside, 0.5, 1.0) - noise[0], jnp.where(inside, 0.25, 0.0) + noise[1]
 
 

@@ -21,7 +21,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from nca_jax import perception
+from nca_jax import perception, rand
 from runio.cli import BadInput
 
 
@@ -90,7 +90,7 @@ def step(params, x: jnp.ndarray, key: jax.Array, config: ModelConfig) -> jnp.nda
     p = perception.perceive(x, config.filters, config.padding)
     dx = rule(config).apply({"params": params}, p)
     if config.fire_rate < 1.0:
-        fire = jax.random.uniform(key, x.shape[:-1] + (1,)) < config.fire_rate
+        fire = rand.uniform(key, x.shape[:-1] + (1,)) < config.fire_rate
         dx = dx * fire
     x = x + dx
     post = alive(x, config)

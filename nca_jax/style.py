@@ -26,7 +26,7 @@ from typing import Callable, Sequence
 import jax
 import jax.numpy as jnp
 
-from nca_jax import vgg
+from nca_jax import rand, vgg
 from runio.cli import BadInput
 
 LOSSES = ("vgg", "swd")
@@ -86,7 +86,7 @@ def random_feature_bank(
     kernels, biases, projections = [], [], []
     for k in jax.random.split(key, n_scales):
         kk, kb, kp = jax.random.split(k, 3)
-        kernels.append(jax.random.normal(kk, (3, 3, 3, n_features)) * jnp.sqrt(2.0 / 27.0))
+        kernels.append(rand.normal(kk, (3, 3, 3, n_features)) * jnp.sqrt(2.0 / 27.0))
         biases.append(0.1 * jax.random.normal(kb, (n_features,)))
         p = jax.random.normal(kp, (3 + n_features, n_projections))
         projections.append(p / jnp.linalg.norm(p, axis=0, keepdims=True))

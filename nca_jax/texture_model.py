@@ -26,7 +26,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from nca_jax import model, perception
+from nca_jax import model, perception, rand
 from runio.cli import BadInput
 
 STATE_BOUND = 1.0
@@ -90,7 +90,7 @@ def init_params(key: jax.Array, config: TextureModelConfig):
 
 
 def seed(key: jax.Array, config: TextureModelConfig, height: int, width: int) -> jnp.ndarray:
-    return jax.random.uniform(key, (height, width, config.channels), jnp.float32,
+    return rand.uniform(key, (height, width, config.channels), jnp.float32,
                               -SEED_NOISE, SEED_NOISE)
 
 
@@ -105,7 +105,7 @@ def step(params, x: jnp.ndarray, key: jax.Array, config: TextureModelConfig,
     (it overrides ``config.update_rate``, for trials vmapped over the rate)."""
     rate = config.update_rate if update_rate is None else update_rate
     dx = rule(config).apply({"params": params}, perceive(x, config))
-    fire = jax.random.uniform(key, x.shape[:-1] + (1,)) < rate
+    fire = rand.uniform(key, x.shape[:-1] + (1,)) < rate
     return jnp.clip(x + dx * fire, -STATE_BOUND, STATE_BOUND)
 
 
