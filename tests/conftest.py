@@ -1,0 +1,28 @@
+"""Test-session set-up: one JAX compilation cache shared by every process of the run.
+
+Many tests (and the CLIs and notebook kernels they start as subprocesses) compile the same
+programs: the same model step, trainer and evaluators at the same shapes. A persistent
+cache in a fresh temporary folder, shared through the environment by the xdist workers and
+their subprocesses, compiles each program once per test run. Nothing survives the run, so
+every run still checks compilation from scratch.
+"""
+
+import os
+import shutil
+import tempfile
+
+_OWNER = "CA_JAX_LAB_TEST_CACHE_OWNER"
+
+
+def pytest_configure(config):
+    if os.environ.get("JAX_COMPILATION_CACHE_DIR"):  # set by the user or by the controller
+        return
+    folder = tempfile.mkdtemp(prefix="ca-jax-lab-jit-cache-")
+    os.environ["JAX_COMPILATION_CACHE_DIR"] = folder
+    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0.2")
+    os.environ[_OWNER] = str(os.getpid())
+
+
+def pytest_unconfigure(config):
+    if os.environ.get(_OWNER) == str(os.getpid()):
+        shutil.rmtree(os.environ.pop("JAX_COMPILATION_CACHE_DIR"), ignore_errors=True)
