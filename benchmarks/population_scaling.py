@@ -53,8 +53,10 @@ def generation_rate(population: int, min_seconds: float, steps: int = 35, size: 
     return {"generations_per_s": 1 / dt, "mutants_per_s": population / dt}
 
 
-def evaluation_rate(population: int, min_seconds: float, steps: int = 35, size: int = 9) -> float:
-    """Rollouts/s of the vmapped population evaluation alone (no ask/tell)."""
+def evaluation_rate(population: int, min_seconds: float, steps: int = 35, size: int = 9,
+                    n_devices: int = 1) -> float:
+    """Rollouts/s of the vmapped population evaluation alone (no ask/tell), the population
+    split over ``n_devices``."""
     from nca_jax import model
 
     mcfg = model.ModelConfig()
@@ -62,7 +64,13 @@ def evaluation_rate(population: int, min_seconds: float, steps: int = 35, size: 
     p0 = model.init_params(key, mcfg)
     pop = jax.tree.map(lambda a: a + 0.05 * jax.random.normal(key, (population,) + a.shape), p0)
     x0 = model.seed(mcfg, size, size)
-    f = jax.jit(lambda pop, k: jax.vmap(lambda p: model.rollout(p, x0, k, steps, mcfg))(pop))
+    mesh = devices.population_mesh(n_devices)
+
+    def evaluate(pop, k):
+        pop = jax.tree.map(lambda a: devices.shard(a, mesh), pop)
+        return devices.shard(jax.vmap(lambda p: model.rollout(p, x0, k, steps, mcfg))(pop), mesh)
+
+    f = jax.jit(evaluate)
     dt = _time(lambda: f(pop, key), min_seconds)
     return population / dt
 
@@ -78,9 +86,11 @@ def main() -> None:
     secs = 1.0 if args.quick else 3.0
     for size in args.sizes:
         cfg = {"size": size, "channels": 16, "hidden": 32, "steps": 35}
-        r = evaluation_rate(256, secs, size=size)
-        emit("population_evaluation", {"config": {**cfg, "population": 256},
-                                       "rollouts_per_s": round(r, 1)})
+        n = devices.auto_count(256)
+        for d in sorted({1, n}):
+            r = evaluation_rate(256, secs, size=size, n_devices=d)
+            emit("population_evaluation", {"config": {**cfg, "population": 256, "devices": d},
+                                           "rollouts_per_s": round(r, 1)})
         for p in pops:
             one = generation_rate(p, secs, size=size)
             emit("population_scaling", {"config": {**cfg, "population": p, "devices": 1},
