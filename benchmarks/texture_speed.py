@@ -3,6 +3,7 @@ time of one random-search trial.
 
     python -m benchmarks.texture_speed            # 64x64 and 128x128, trial of 500 steps
     python -m benchmarks.texture_speed --quick    # 64x64 only, trial of 50 steps
+    python -m benchmarks.texture_speed --parts=trial  # only the 500-step trials
 
 Seed's notebook configuration: 9 channels, hidden 96, 4 filters, batch 2, 20 CA steps,
 Adam. Both style losses are timed in the same run (vgg is the default, swd the weight-free
@@ -55,14 +56,19 @@ def trial_seconds(size: int, steps: int, loss: str) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--parts", default="speed,trial",
+                    help="comma-separated: speed (steps/s), trial (one search trial)")
     args = ap.parse_args()
+    parts = set(args.parts.split(","))
+    if not parts or parts - {"speed", "trial"}:
+        ap.error(f"--parts={args.parts}: allowed are speed, trial")
     sizes = (64,) if args.quick else (64, 128)
-    for size in sizes:
+    for size in sizes if "speed" in parts else ():
         r = {loss: steps_per_s(size, loss) for loss in ("vgg", "swd")}
         emit("texture_speed", {"config": SEED_CONFIG, "size": size, "vgg_steps_per_s": r["vgg"],
                                "swd_steps_per_s": r["swd"], "swd_over_vgg": r["swd"] / r["vgg"]})
     steps = 50 if args.quick else 500
-    for loss in ("vgg", "swd"):
+    for loss in ("vgg", "swd") if "trial" in parts else ():
         s = trial_seconds(64, steps, loss)
         emit("texture_trial", {"config": SEED_CONFIG, "size": 64, "train_steps": steps,
                                "loss": loss, "wall_time_s": s, "goal_s": 120})
