@@ -231,10 +231,10 @@ Table I.
 
 The defaults run in well under a minute. `PAPER_SCALE = True` uses the settings of the
 Table I study (`python -m ca_search.table1`: 10 trials × 200 generations, population 100,
-zlib level 6 during the chaos search; about 20 minutes on 2 CPU cores).
+zlib level 6 during the chaos search; about 30 minutes on 2 CPU cores).
 ''',
     '''
-PAPER_SCALE = False  # <- switch to True for the study's settings (≈ 20 min)
+PAPER_SCALE = False  # <- switch to True for the study's settings (≈ 30 min)
 
 SETTINGS = {
     False: dict(n_cells=149, diagram_steps=149, p149_ics=10_000,
