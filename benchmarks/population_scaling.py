@@ -53,6 +53,11 @@ def generation_rate(population: int, min_seconds: float, steps: int = 35, size: 
     return {"generations_per_s": 1 / dt, "mutants_per_s": population / dt}
 
 
+def device_counts(population: int) -> list[int]:
+    """One device, and the split the ES trainer uses by default (if it is more than one)."""
+    return sorted({1, devices.auto_count(population)})
+
+
 def evaluation_rate(population: int, min_seconds: float, steps: int = 35, size: int = 9,
                     n_devices: int = 1) -> float:
     """Rollouts/s of the vmapped population evaluation alone (no ask/tell), the population
@@ -86,8 +91,7 @@ def main() -> None:
     secs = 1.0 if args.quick else 3.0
     for size in args.sizes:
         cfg = {"size": size, "channels": 16, "hidden": 32, "steps": 35}
-        n = devices.auto_count(256)
-        for d in sorted({1, n}):
+        for d in device_counts(256):
             r = evaluation_rate(256, secs, size=size, n_devices=d)
             emit("population_evaluation", {"config": {**cfg, "population": 256, "devices": d},
                                            "rollouts_per_s": round(r, 1)})

@@ -91,7 +91,7 @@ def init_params(key: jax.Array, config: TextureModelConfig):
 
 def seed(key: jax.Array, config: TextureModelConfig, height: int, width: int) -> jnp.ndarray:
     return rand.uniform(key, (height, width, config.channels), jnp.float32,
-                              -SEED_NOISE, SEED_NOISE)
+                        -SEED_NOISE, SEED_NOISE)
 
 
 def to_rgb(x: jnp.ndarray) -> jnp.ndarray:

@@ -61,8 +61,8 @@ A growing neural cellular automaton (Mordvintsev et al.: 16 channels, fixed iden
 perception, a 1×1 update rule, stochastic updates, alive masking) learns to grow the 9×9
 OpenMoji carrot from one seed cell. We train it twice — with **Adam** (optax, gradients
 through the rollout) and with **OpenAI-ES** (evosax, the whole population's rollouts in one
-vmapped call, split over the CPU cores) — compare loss curves and wall times, look at the growth, and then run the
-**damage battery** (long horizon, erasing, FGSM, larger canvas) on both models.
+vmapped call, split over the CPU cores) — compare loss curves and wall times, look at the
+growth, and then run the **damage battery** (long horizon, erasing, FGSM, larger canvas) on both models.
 
 Everything here calls `nca_jax`'s public functions (`experiment.run`,
 `robustness.load_model`, `robustness.run_battery`, …); the CLIs `python -m nca_jax.grow` and
