@@ -10,8 +10,8 @@ where x is the cells written as ASCII '0'/'1' bytes: each row alone inside the s
 whole history row-major for the last term. Higher is more chaotic (less compressible).
 
 DEFLATE is not jittable, so histories are simulated on the device (bit-sliced, vmapped
-over rules) and compressed on the host, one rule per task on a thread pool (zlib releases
-the GIL, so both CPU cores work).
+over rules) and compressed on the host, one rule per task on a thread pool made for the
+call (zlib releases the GIL, so every CPU core works).
 """
 
 from __future__ import annotations
@@ -26,16 +26,6 @@ import jax.numpy as jnp
 import numpy as np
 
 from ca_search import density, simulator
-
-_POOL: ThreadPoolExecutor | None = None
-
-
-def _pool() -> ThreadPoolExecutor:
-    global _POOL
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(max_workers=os.cpu_count() or 2)
-    return _POOL
-
 
 def compressed_fraction(x: bytes, level: int = 9) -> float:
     """K(x) = len(zlib.compress(x, level)) / len(x); the definition uses level 9."""
@@ -57,8 +47,9 @@ def nc_pt_many(histories: np.ndarray, level: int = 9) -> np.ndarray:
     """NC_pt of each history in a ``(..., T + 1, N)`` array, computed on the thread pool."""
     histories = np.asarray(histories)
     flat = histories.reshape((-1,) + histories.shape[-2:])
-    values = _pool().map(partial(nc_pt, level=level), flat)
-    return np.array(list(values)).reshape(histories.shape[:-2])
+    with ThreadPoolExecutor(max_workers=min(len(flat), os.cpu_count() or 2) or 1) as pool:
+        values = list(pool.map(partial(nc_pt, level=level), flat))
+    return np.array(values).reshape(histories.shape[:-2])
 
 
 @partial(jax.jit, static_argnames="steps")

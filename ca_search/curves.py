@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import os
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import numpy as np
+from matplotlib.figure import Figure
 
 
 def save_fitness_plot(path: str | os.PathLike, best: np.ndarray, mean: np.ndarray,
@@ -16,7 +13,8 @@ def save_fitness_plot(path: str | os.PathLike, best: np.ndarray, mean: np.ndarra
     """``best``/``mean``: ``(generations + 1, trials)``. Lines are means over trials; the
     band is ± one standard deviation across trials."""
     gens = np.arange(best.shape[0])
-    fig, ax = plt.subplots(figsize=(6, 3.6), dpi=120)
+    fig = Figure(figsize=(6, 3.6), dpi=120)
+    ax = fig.subplots()
     for curve, name, style in [(best, "best in generation", "-"), (mean, "population mean", "--")]:
         mu, sd = curve.mean(1), curve.std(1)
         ax.plot(gens, mu, style, label=name)
@@ -28,4 +26,3 @@ def save_fitness_plot(path: str | os.PathLike, best: np.ndarray, mean: np.ndarra
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path)
-    plt.close(fig)

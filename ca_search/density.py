@@ -18,14 +18,14 @@ import jax
 import jax.numpy as jnp
 
 from ca_search import simulator
-from runio.cli import BadInput
+from runio.errors import ConfigError
 
 IC_KINDS = ("flat", "unbiased")
 
 
 def check_ic(kind: str) -> str:
     if kind not in IC_KINDS:
-        raise BadInput(f"ic must be one of {', '.join(IC_KINDS)}, got {kind!r}")
+        raise ConfigError("ic", f"must be one of {', '.join(IC_KINDS)}, got {kind!r}")
     return kind
 
 

@@ -18,7 +18,7 @@ from absl import flags
 
 from ca_search import chaos, density, rules, simulator
 from ca_search.diagram import save_spacetime
-from runio.cli import BadInput, run
+from runio.cli import fail, require, run
 from runio.records import dumps
 
 FLAGS = flags.FLAGS
@@ -42,44 +42,30 @@ def resolve_rule() -> tuple[np.ndarray, int]:
     """The rule table and its radius from --rule / --wolfram / --radius."""
     if FLAGS.wolfram is not None:
         if FLAGS["rule"].present:
-            raise BadInput("give either --rule or --wolfram, not both")
+            fail("give either --rule or --wolfram, not both")
         if FLAGS["radius"].present and FLAGS.radius != 1:
-            raise BadInput(f"--wolfram names r=1 rules, but --radius={FLAGS.radius}")
-        try:
-            return rules.from_wolfram(FLAGS.wolfram), 1
-        except BadInput as e:
-            raise BadInput(f"--wolfram: {e}") from None
-    try:
-        rules.check_radius(FLAGS.radius)
-    except BadInput as e:
-        raise BadInput(f"--radius: {e}") from None
-    try:
-        bits = rules.parse(FLAGS.rule, FLAGS.radius)
-    except BadInput as e:
-        raise BadInput(f"--rule: {e}") from None
+            fail(f"--wolfram names r=1 rules, but --radius={FLAGS.radius}")
+        return rules.from_wolfram(FLAGS.wolfram), 1
+    rules.check_radius(FLAGS.radius)
+    bits = rules.parse(FLAGS.rule, FLAGS.radius)
     radius = rules.radius_of(bits)
     if radius != FLAGS.radius:
-        raise BadInput(f"--rule {FLAGS.rule!r} has radius {radius}, but --radius={FLAGS.radius}")
+        fail(f"--rule {FLAGS.rule!r} has radius {radius}, but --radius={FLAGS.radius}")
     return bits, radius
 
 
 def main(argv):
-    del argv
     bits, radius = resolve_rule()
     n = FLAGS.n_cells
-    if n < 2 * radius + 1:
-        raise BadInput(f"--n_cells must be at least 2r+1 = {2 * radius + 1}, got {n}")
+    require(n >= 2 * radius + 1, f"--n_cells must be at least 2r+1 = {2 * radius + 1}, got {n}")
     n_ics = FLAGS.n_ics if FLAGS.n_ics is not None else (10_000 if FLAGS.task == "density" else 10)
-    if n_ics < 1:
-        raise BadInput(f"--n_ics must be at least 1, got {n_ics}")
+    require(n_ics >= 1, f"--n_ics must be at least 1, got {n_ics}")
     steps = FLAGS.max_steps
     if steps is None:
         steps = 2 * n if FLAGS.task == "density" else 150
-    if steps < 1:
-        raise BadInput(f"--max_steps must be at least 1, got {steps}")
-    if not 0 <= FLAGS.compress_level <= 9:
-        raise BadInput(f"--compress_level must be in 0..9, got {FLAGS.compress_level}")
-
+    require(steps >= 1, f"--max_steps must be at least 1, got {steps}")
+    require(0 <= FLAGS.compress_level <= 9,
+            f"--compress_level must be in 0..9, got {FLAGS.compress_level}")
     key = jax.random.key(FLAGS.seed)
     start = time.perf_counter()
     result = {"task": FLAGS.task, "rule": rules.to_hex(bits), "radius": radius}

@@ -7,14 +7,14 @@ on the host, so each generation goes device (ask, histories) -> host (compress) 
 (tell). Fitness is reported in the task's natural sense (higher is better) and negated for
 the strategies, which minimise.
 
-Runs checkpoint after every chunk of generations (``checkpoint.npz`` in the output folder);
-rerunning with the same folder and config resumes and ends with the same result.
+Runs checkpoint after every chunk of generations (orbax, :mod:`runio.checkpoint`, in
+``checkpoints/``); rerunning with the same folder and config resumes and ends with the same
+result. The population axis can be split over the devices of a mesh (``mesh=``).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import os
 import time
@@ -24,6 +24,7 @@ from pathlib import Path
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.sharding import Mesh
 from tqdm.auto import tqdm
 
 from ca_search import chaos, density, rules, simulator
@@ -31,7 +32,8 @@ from ca_search.curves import save_fitness_plot
 from ca_search.diagram import save_spacetime
 from ca_search.strategies import STRATEGIES, random_genomes
 from runio import devices
-from runio.cli import BadInput
+from runio.checkpoint import Checkpointer
+from runio.errors import check
 from runio.records import prepare_out, write_json
 
 TASKS = ("density", "chaos")
@@ -56,36 +58,30 @@ class SearchConfig:
     performance_ics: int = 10_000  # unbiased ICs for P_N of each trial's best rule
     chunk: int = 10  # generations per compiled call (progress and checkpoint granularity)
     seed: int = 0
-    devices: int = 1  # population axis sharded over this many devices
 
     def __post_init__(self):
-        checks = [
-            (self.task in TASKS, f"--task must be one of {', '.join(TASKS)}, got {self.task!r}"),
-            (self.strategy in STRATEGIES,
-             f"--strategy must be one of {', '.join(STRATEGIES)}, got {self.strategy!r}"),
-            (self.population >= 2, f"--population must be at least 2, got {self.population}"),
-            (self.trials >= 1, f"--trials must be at least 1, got {self.trials}"),
-            (self.generations >= 1, f"--generations must be at least 1, got {self.generations}"),
-            (self.n_ics >= 1, f"--n_ics must be at least 1, got {self.n_ics}"),
-            (self.chaos_ics >= 1, f"--chaos_ics must be at least 1, got {self.chaos_ics}"),
-            (self.steps >= 1, f"--steps must be at least 1, got {self.steps}"),
-            (0 <= self.compress_level <= 9,
-             f"--compress_level must be in 0..9, got {self.compress_level}"),
-            (self.performance_ics >= 1,
-             f"--performance_ics must be at least 1, got {self.performance_ics}"),
-            (self.chunk >= 1, f"--chunk must be at least 1, got {self.chunk}"),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise BadInput(message)
+        check(self.task in TASKS, "task", f"must be one of {', '.join(TASKS)}, got {self.task!r}")
+        check(self.strategy in STRATEGIES, "strategy",
+              f"must be one of {', '.join(STRATEGIES)}, got {self.strategy!r}")
+        check(2 <= self.population <= 100_000, "population",
+              f"must be in [2, 100000], got {self.population}")
+        check(not (self.strategy == "ga" and self.population < 5), "population",
+              f"must be at least 5 for the GA (20% elite), got {self.population}")
+        check(1 <= self.trials <= 10_000, "trials", f"must be in [1, 10000], got {self.trials}")
+        check(1 <= self.generations <= 1_000_000, "generations",
+              f"must be in [1, 10^6], got {self.generations}")
+        check(1 <= self.n_ics <= 1_000_000, "n_ics", f"must be in [1, 10^6], got {self.n_ics}")
+        check(1 <= self.chaos_ics <= 10_000, "chaos_ics",
+              f"must be in [1, 10000], got {self.chaos_ics}")
+        check(1 <= self.steps <= 100_000, "steps", f"must be in [1, 100000], got {self.steps}")
+        check(0 <= self.compress_level <= 9, "compress_level",
+              f"must be in 0..9, got {self.compress_level}")
+        check(1 <= self.performance_ics <= 10_000_000, "performance_ics",
+              f"must be in [1, 10^7], got {self.performance_ics}")
+        check(self.chunk >= 1, "chunk", f"must be at least 1, got {self.chunk}")
         rules.check_radius(self.radius)
-        if self.n_cells < 2 * self.radius + 1:
-            raise BadInput(f"--n_cells must be at least 2r+1 = {2 * self.radius + 1}")
-        if self.devices < 1:
-            raise BadInput(f"--devices must be at least 1, got {self.devices}")
-        devices.check_divisible(self.population, self.devices)
-        if self.strategy == "ga" and self.population < 5:
-            raise BadInput("--population must be at least 5 for the GA (20% elite)")
+        check(2 * self.radius + 1 <= self.n_cells <= 100_000, "n_cells",
+              f"must be in [2r+1 = {2 * self.radius + 1}, 100000], got {self.n_cells}")
 
     @property
     def num_dims(self) -> int:
@@ -102,13 +98,14 @@ def make_strategy(config: SearchConfig):
 
 
 class _Trials:
-    """The jitted, trial-vmapped pieces of a search (built once per config)."""
+    """The jitted, trial-vmapped pieces of a search, and its memo of chaos fitness (built
+    once per run)."""
 
-    def __init__(self, config: SearchConfig):
+    def __init__(self, config: SearchConfig, mesh: Mesh | None = None):
         self.config = c = config
         self.strategy, self.params = make_strategy(config)
         s, p = self.strategy, self.params
-        mesh = devices.population_mesh(config.devices)
+        devices.check_divisible(config.population, mesh)
 
         def density_fitness(pop, key):
             # the population axis is split over the devices; the fitness comes back whole
@@ -178,45 +175,39 @@ class _Trials:
                            jnp.float32)
 
 
-@functools.lru_cache(maxsize=8)
-def _trials_for(config: SearchConfig) -> _Trials:
-    """Compiled pieces are reused by runs with the same config (e.g. a resumed run)."""
-    return _Trials(config)
+def _save_checkpoint(ckpt: Checkpointer, generation: int, carry, curves) -> None:
+    ckpt.save(generation, {"carry": carry, "curves": {"best": np.asarray(curves[0]),
+                                                       "mean": np.asarray(curves[1])}})
 
 
-def _save_checkpoint(path: Path, generation: int, carry, curves) -> None:
-    leaves = jax.tree_util.tree_leaves(carry)
-    arrays = {f"leaf{i}": np.asarray(x) for i, x in enumerate(leaves)}
-    tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez(tmp, generation=generation, best=curves[0], mean=curves[1], **arrays)
-    os.replace(tmp, path)
-
-
-def _load_checkpoint(path: Path, template):
-    with np.load(path) as data:
-        leaves, treedef = jax.tree_util.tree_flatten(template)
-        restored = [jnp.asarray(data[f"leaf{i}"], dtype=x.dtype) for i, x in enumerate(leaves)]
-        curves = (list(data["best"]), list(data["mean"]))
-        return int(data["generation"]), jax.tree_util.tree_unflatten(treedef, restored), curves
+def _load_checkpoint(ckpt: Checkpointer, template):
+    generation, items = ckpt.restore({"carry": template, "curves": None})
+    best, mean = items["curves"]
+    return generation, items["carry"], (list(best), list(mean))
 
 
 def run_search(config: SearchConfig, out_dir: str | os.PathLike, overwrite: bool = False,
-               progress: bool = True, stop_after_chunks: int | None = None) -> dict | None:
+               progress: bool = True, stop_after_chunks: int | None = None,
+               mesh: Mesh | None = None) -> dict | None:
     """Run ``config.trials`` trials and write history.csv, summary.json, fitness.png,
-    best_rule.png and report.md into ``out_dir``; returns the summary.
+    best_rule.png and report.md into ``out_dir``; returns the summary. ``mesh`` splits each
+    population over its devices.
 
     ``stop_after_chunks`` stops early (as an interruption would), leaving the checkpoint to
     resume from, and returns None."""
     out = Path(out_dir)
-    ckpt = out / "checkpoint.npz"
     config_path = out / "config.json"
-    resume = (not overwrite and ckpt.exists() and config_path.exists()
+    resume = (not overwrite and (out / "checkpoints").is_dir() and config_path.exists()
               and json.loads(config_path.read_text()) == dataclasses.asdict(config))
     out = prepare_out(out, overwrite=overwrite, resume=resume)
     write_json(config_path, dataclasses.asdict(config))
+    with Checkpointer(out / "checkpoints", keep=2) as ckpt:
+        return _search(config, out, ckpt, resume, progress, stop_after_chunks, mesh)
 
-    c = config
-    trials = _trials_for(c)
+
+def _search(c: SearchConfig, out: Path, ckpt: Checkpointer, resume: bool, progress: bool,
+            stop_after_chunks: int | None, mesh: Mesh | None) -> dict | None:
+    trials = _Trials(c, mesh)
     keys = jax.random.split(jax.random.PRNGKey(c.seed), c.trials)
     k_ics, keys = jax.vmap(lambda k: tuple(jax.random.split(k)))(keys)
     cells = jax.vmap(lambda k: density.sample_ics(k, c.chaos_ics, c.n_cells, "unbiased"))(k_ics)
@@ -230,9 +221,8 @@ def run_search(config: SearchConfig, out_dir: str | os.PathLike, overwrite: bool
         carry = trials.start(keys, pop, fit)
         best0, mean0 = fit.max(1), fit.mean(1)
     done, curves = 0, ([np.asarray(best0)], [np.asarray(mean0)])
-    if resume:
+    if resume and ckpt.latest_step() is not None:
         done, carry, curves = _load_checkpoint(ckpt, carry)
-        curves = ([np.asarray(x) for x in curves[0]], [np.asarray(x) for x in curves[1]])
 
     bar = tqdm(total=c.generations, initial=done, disable=not progress, unit="gen",
                desc=f"{c.strategy} {c.task}")

@@ -18,15 +18,15 @@ from typing import Callable
 
 import numpy as np
 
-from runio.cli import BadInput
+from runio.errors import ConfigError
 
 MIN_RADIUS, MAX_RADIUS = 1, 4
 
 
 def check_radius(radius: int) -> int:
-    """Return ``radius`` if it lies in 1..4, else raise :class:`BadInput`."""
+    """Return ``radius`` if it lies in 1..4, else raise :class:`ConfigError`."""
     if not (isinstance(radius, (int, np.integer)) and MIN_RADIUS <= radius <= MAX_RADIUS):
-        raise BadInput(f"radius must be an integer in {MIN_RADIUS}..{MAX_RADIUS}, got {radius!r}")
+        raise ConfigError("radius", f"must be an integer in {MIN_RADIUS}..{MAX_RADIUS}, got {radius!r}")
     return int(radius)
 
 
@@ -41,7 +41,7 @@ def radius_of(bits: np.ndarray) -> int:
     for r in range(MIN_RADIUS, MAX_RADIUS + 1):
         if n == 2 ** (2 * r + 1):
             return r
-    raise BadInput(f"a rule table has 2**(2r+1) entries for r in 1..4, got {n}")
+    raise ConfigError("rule", f"a rule table has 2**(2r+1) entries for r in 1..4, got {n}")
 
 
 def from_hex(text: str, radius: int | None = None) -> np.ndarray:
@@ -50,21 +50,21 @@ def from_hex(text: str, radius: int | None = None) -> np.ndarray:
     if text.startswith("0x"):
         text = text[2:]
     if not text or any(c not in "0123456789abcdef" for c in text):
-        raise BadInput(f"rule hex must contain only the digits 0-9a-f, got {text!r}")
+        raise ConfigError("rule", f"rule hex must contain only the digits 0-9a-f, got {text!r}")
     bits = np.array([(int(c, 16) >> (3 - j)) & 1 for c in text for j in range(4)], np.uint8)
     if radius is None:
         if len(text) == 2:  # an elementary rule: 8 bits
             return bits
         try:
             radius_of(bits)
-        except BadInput:
+        except ConfigError:
             sizes = ", ".join(f"{table_size(r) // 4} (r={r})" for r in range(2, MAX_RADIUS + 1))
-            raise BadInput(f"rule hex has {len(text)} digits; allowed: 2 (r=1), {sizes}") from None
+            raise ConfigError("rule", f"rule hex has {len(text)} digits; allowed: 2 (r=1), {sizes}") from None
         return bits
     want = table_size(radius)
     if bits.size != want:
-        raise BadInput(
-            f"rule hex for radius {radius} needs {max(want // 4, 2)} digits, got {len(text)}"
+        raise ConfigError(
+            "rule", f"rule hex for radius {radius} needs {max(want // 4, 2)} digits, got {len(text)}"
         )
     return bits
 
@@ -74,7 +74,7 @@ def to_hex(bits: np.ndarray) -> str:
     bits = np.asarray(bits, np.uint8).reshape(-1)
     radius_of(bits)
     if bits.size % 4:
-        raise BadInput("hex needs a multiple of 4 bits")
+        raise ConfigError("rule", "hex needs a multiple of 4 bits")
     digits = bits.reshape(-1, 4) @ np.array([8, 4, 2, 1])
     return "".join("0123456789abcdef"[d] for d in digits)
 
@@ -82,7 +82,7 @@ def to_hex(bits: np.ndarray) -> str:
 def from_wolfram(number: int) -> np.ndarray:
     """Elementary rule (r = 1) from its Wolfram number 0..255."""
     if not (isinstance(number, (int, np.integer)) and 0 <= number <= 255):
-        raise BadInput(f"Wolfram rule numbers are integers 0..255, got {number!r}")
+        raise ConfigError("wolfram", f"Wolfram rule numbers are integers 0..255, got {number!r}")
     return np.array([(int(number) >> k) & 1 for k in range(8)], np.uint8)
 
 
@@ -90,7 +90,7 @@ def to_wolfram(bits: np.ndarray) -> int:
     """Wolfram number of an elementary rule table."""
     bits = np.asarray(bits, np.uint8).reshape(-1)
     if bits.size != 8:
-        raise BadInput(f"Wolfram numbers name r=1 rules (8 entries), got {bits.size}")
+        raise ConfigError("wolfram", f"Wolfram numbers name r=1 rules (8 entries), got {bits.size}")
     return int(sum(int(b) << k for k, b in enumerate(bits)))
 
 

@@ -3,111 +3,30 @@
     python -m ca_search.table1 --out=DIR [--trials=10 --generations=200]
 
 Runs the six searches into DIR/<task>_<strategy>/ (each resumable) and writes
-DIR/table1.md with our mean ± std of the best fitness per trial beside the seed's numbers.
+DIR/table1.md with our mean ± std of the best fitness per trial beside the seed's numbers
+(:func:`ca_search.reproduce.run_table1`).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import os
-from pathlib import Path
-
 from absl import flags
 
-from ca_search.experiment import SearchConfig, run_search
-from runio.cli import fail, run
-from runio.records import prepare_out
+from ca_search import search_flags
+from runio import devices
+from runio.cli import require, run
 
-# Rhodes, "Evolving Order and Chaos", Table I: mean best fitness per strategy and task.
-SEED_TABLE1 = {
-    "density": {"bpso": 0.51, "bglpso": 0.62, "ga": 0.90},
-    "chaos": {"bpso": 0.773410, "bglpso": 0.777963, "ga": 0.779528},
-}
-NAMES = {"ga": "GA", "bpso": "BPSO", "bglpso": "BGL-PSO"}
-
-
-def table1_markdown(summaries: dict, base: SearchConfig) -> str:
-    """The comparison table from ``summaries[task][strategy]`` (run_search results)."""
-    lines = [
-        "# Table I: best fitness per trial (mean ± std)",
-        "",
-        f"{base.trials} trials × {base.generations} generations, population "
-        f"{base.population}, N = {base.n_cells}, T = {base.steps}, r = {base.radius}.",
-        "",
-        "| task | strategy | ours | seed | ours, rank | seed, rank | P_149 of best rules "
-        "| wall time (s) |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
-    ]
-    orderings = []
-    for task, seed_row in SEED_TABLE1.items():
-        ours = {s: summaries[task][s] for s in seed_row}
-        key = "nc_pt_level9_mean" if task == "chaos" else "best_fitness_mean"
-        rank_ours = {s: r + 1 for r, s in enumerate(sorted(ours, key=lambda s: -ours[s][key]))}
-        rank_seed = {s: r + 1 for r, s in enumerate(sorted(seed_row, key=lambda s: -seed_row[s]))}
-        for s, seed_value in seed_row.items():
-            sm = ours[s]
-            if task == "chaos":
-                value = (f"{sm['nc_pt_level9_mean']:.6f} ± {sm['nc_pt_level9_std']:.6f} "
-                         f"(search: {sm['best_fitness_mean']:.6f})")
-            else:
-                value = f"{sm['best_fitness_mean']:.3f} ± {sm['best_fitness_std']:.3f}"
-            lines.append(
-                f"| {task} | {NAMES[s]} | {value} | {seed_value} | {rank_ours[s]} | "
-                f"{rank_seed[s]} | {sm['p149_mean']:.3f} ± {sm['p149_std']:.3f} | "
-                f"{sm['wall_time_s']:.0f} |")
-        same = rank_ours == rank_seed
-        orderings.append(f"*{task}: the ordering of the strategies "
-                         f"{'matches' if same else 'differs from'} the seed's.*")
-    lines += [""] + [line for o in orderings for line in (o, "")]
-    lines += [
-        "Notes. Density fitness is F_100: the fraction of 100 flat ICs (density uniform on "
-        "[0, 1], fresh each generation) classified correctly after 150 steps; the P_149 "
-        "column scores each trial's best rule on 10⁴ unbiased ICs (M = 2N). Chaos fitness is "
-        "NC_pt; the search runs zlib at level "
-        f"{base.compress_level} for speed and the best rules are rescored with level 9 (the "
-        "definition) on 10 fresh ICs; that is the value in the 'ours' column, with the search "
-        "value beside it. Our compressed lengths need not equal the seed's (zlib version, "
-        "IC choice, and the seed's exact encoding are not given), so compare the ordering "
-        "of the strategies, not the digits.",
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def run_table1(out_dir: str | os.PathLike, base: SearchConfig, overwrite: bool = False) -> str:
-    """Run the six searches (resuming any already done) and write table1.md."""
-    out = prepare_out(out_dir, overwrite=overwrite, resume=True)
-    summaries: dict = {task: {} for task in SEED_TABLE1}
-    for task in SEED_TABLE1:
-        for strategy in SEED_TABLE1[task]:
-            config = dataclasses.replace(base, task=task, strategy=strategy)
-            # a finished search resumes at its last generation and only rewrites its results
-            summaries[task][strategy] = run_search(config, out / f"{task}_{strategy}")
-    text = table1_markdown(summaries, base)
-    (Path(out) / "table1.md").write_text(text)
-    return text
-
-
-flags.DEFINE_integer("trials", 10, "Trials per strategy and task.")
-flags.DEFINE_integer("generations", 200, "Generations per trial.")
-flags.DEFINE_integer("population", 100, "Population size.")
-flags.DEFINE_integer("n_ics", 100, "ICs per density evaluation.")
-flags.DEFINE_integer("compress_level", 6, "zlib level during chaos search (9 = definition).")
-flags.DEFINE_integer("seed", 0, "Random seed.")
-flags.DEFINE_string("out", None, "Output folder (resumable: rerun to continue).")
-flags.DEFINE_boolean("overwrite", False, "Start again in a non-empty --out.")
+search_flags.define(task_and_strategy=False)
 FLAGS = flags.FLAGS
 
 
 def main(argv):
-    del argv
-    if not FLAGS.out:
-        fail("--out is required: the folder for results")
-    if Path(FLAGS.out).exists() and not Path(FLAGS.out).is_dir():
-        fail(f"--out={FLAGS.out} is a file; give a folder path")
-    base = SearchConfig(trials=FLAGS.trials, generations=FLAGS.generations,
-                        population=FLAGS.population, n_ics=FLAGS.n_ics,
-                        compress_level=FLAGS.compress_level, seed=FLAGS.seed)
-    print(run_table1(FLAGS.out, base, FLAGS.overwrite))
+    devices.initialize()
+    from ca_search.reproduce import run_table1
+
+    require(bool(FLAGS.out), "--out is required: the folder for results")
+    base = search_flags.config()
+    mesh = devices.population_mesh(devices.parse_devices(FLAGS.devices))
+    print(run_table1(FLAGS.out, base, FLAGS.overwrite, mesh))
 
 
 if __name__ == "__main__":

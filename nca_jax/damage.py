@@ -3,15 +3,15 @@
     python -m nca_jax.damage --checkpoint=runs/g/adam --checkpoint=runs/g/es --seeds=8 --out=OUT
     python -m nca_jax.damage --checkpoint=runs/grow --out=runs/damage  # es/ and adam/ of a "both" run
 
-Flags → :class:`nca_jax.robustness.BatteryConfig` → :func:`nca_jax.robustness.run_battery`.
+Flags → :class:`nca_jax.robustness.battery.BatteryConfig` →
+:func:`nca_jax.robustness.report.run_battery`.
 """
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
-from absl import flags, logging
+from absl import flags
 
 from runio.cli import fail, require, run
 
@@ -38,28 +38,15 @@ flags.DEFINE_bool("progress", True, "Show a progress bar.")
 
 
 def build_config():
+    """Flags → :class:`BatteryConfig`; every rule is checked by the config itself."""
+    from nca_jax.robustness.battery import BatteryConfig
+
     require(F.out is not None, "--out is required: give an output folder")
     require(bool(F.checkpoint), "--checkpoint is required: give a run folder of nca_jax.grow")
-    require(F.seeds >= 1, f"--seeds={F.seeds}: must be an integer >= 1")
-    require(F.steps >= 1, f"--steps={F.steps}: must be >= 1")
-    require(F.canvas >= 0, f"--canvas={F.canvas}: must be >= 0 (0: default)")
-    require(F.fgsm_eps_growth >= 0 and math.isfinite(F.fgsm_eps_growth),
-            f"--fgsm_eps_growth={F.fgsm_eps_growth}: must be a number >= 0")
     try:
         eps_after = tuple(float(v) for v in F.fgsm_eps_after)
     except ValueError:
         fail(f"--fgsm_eps_after={','.join(F.fgsm_eps_after)}: expected comma-separated numbers")
-    require(len(eps_after) > 0, "--fgsm_eps_after: give at least one value")
-    require(all(e >= 0 and math.isfinite(e) for e in eps_after),
-            f"--fgsm_eps_after={','.join(F.fgsm_eps_after)}: each ε must be a number >= 0")
-    require(F.damage_step >= 1, f"--damage_step={F.damage_step}: must be >= 1")
-    require(F.erase_steps >= 0, f"--erase_steps={F.erase_steps}: must be >= 0")
-    require(F.fgsm_steps >= F.damage_step,
-            f"--fgsm_steps={F.fgsm_steps}: must be >= --damage_step={F.damage_step}")
-    require(1 <= F.fgsm_until <= F.fgsm_steps,
-            f"--fgsm_until={F.fgsm_until}: must be in [1, --fgsm_steps={F.fgsm_steps}]")
-    from nca_jax.robustness import BatteryConfig
-
     return BatteryConfig(seeds=F.seeds, steps=F.steps, damage_step=F.damage_step,
                          erase_steps=F.erase_steps, fgsm_steps=F.fgsm_steps,
                          fgsm_until=F.fgsm_until, fgsm_eps_growth=F.fgsm_eps_growth,
@@ -67,21 +54,19 @@ def build_config():
 
 
 def main(argv):
-    require(len(argv) == 1, f"unexpected arguments {argv[1:]}; all options are --flags")
-    logging.set_verbosity(logging.WARNING)  # orbax logs restores at INFO
+    from nca_jax.robustness import battery, loading, report
+    from runio.records import prepare_out
+
     config = build_config()
     out = Path(F.out)
     require(F.overwrite or not (out.is_dir() and any(out.iterdir())),
             f"--out={F.out} is not empty; choose a new folder or pass --overwrite")
-    from nca_jax import robustness
-    from runio.records import prepare_out
-
-    folders = [f for c in F.checkpoint for f in robustness.run_folders(c)]
-    models = [robustness.load_model(f) for f in folders]
+    folders = [f for c in F.checkpoint for f in loading.run_folders(c)]
+    models = [loading.load_model(f) for f in folders]
     for m in models:
-        robustness.model_canvas(m, config)  # canvas too small: exit 2 before writing
+        battery.canvas_for(m.target, config)  # canvas too small: exit 2 before writing
     out = prepare_out(F.out, overwrite=F.overwrite)
-    results = robustness.run_battery(models, config, out, progress=F.progress)
+    results = report.run_battery(models, config, out, progress=F.progress)
     for name, s in results["summary"].items():
         at = ", ".join(f"step {k}: {v:.4g}" for k, v in s["loss_at"].items() if v is not None)
         print(f"{name}: loss {at}")

@@ -3,19 +3,18 @@
     python -m nca_jax.grow --out=runs/grow                       # both, 9×9 carrot
     python -m nca_jax.grow --optimizer=es --target=rabbit_face --size=15 --out=runs/rabbit
 
-Flags → :class:`nca_jax.experiment.GrowConfig` → :func:`nca_jax.experiment.run`.
+Flags → :class:`nca_jax.jobs.grow.GrowConfig` → :func:`nca_jax.jobs.grow.run`.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import math
 import sys
 
-from absl import flags, logging
+from absl import flags
 
 from runio import devices
 from runio.cli import fail, require, run
+from runio.errors import within
 
 F = flags.FLAGS
 flags.DEFINE_enum("optimizer", "both", ["both", "es", "adam"], "Which trainer(s) to run.")
@@ -62,50 +61,29 @@ def _floats(name: str) -> tuple[float, ...]:
 
 
 def build_config():
-    from nca_jax import experiment, model, train_adam, train_es
+    """Flags → :class:`GrowConfig`; every rule is checked by the configs themselves."""
+    from nca_jax.jobs.grow import GrowConfig
+    from nca_jax.nca.growing import ModelConfig
+    from nca_jax.train.adam import AdamConfig
+    from nca_jax.train.es import ESConfig
 
     require(F.out is not None, "--out is required: give an output folder")
-    require(F.size >= 3, f"--size={F.size}: must be an integer >= 3")
-    require(F.padding >= 0, f"--padding={F.padding}: must be >= 0")
-    require(0.0 < F.fire_rate <= 1.0, f"--fire_rate={F.fire_rate}: must be in (0, 1]")
-    require(F.sigma > 0 and math.isfinite(F.sigma), f"--sigma={F.sigma}: must be > 0")
-    require(F.population >= 2, f"--population={F.population}: must be >= 2")
-    require(not (F.antithetic and F.population % 2),
-            f"--population={F.population}: must be even with --antithetic (or pass --noantithetic)")
-    require(F.es_lr > 0, f"--es_lr={F.es_lr}: must be > 0")
-    require(F.adam_lr > 0, f"--adam_lr={F.adam_lr}: must be > 0")
-    require(F.batch_size >= 1, f"--batch_size={F.batch_size}: must be >= 1")
-    require(F.es_batch >= 0, f"--es_batch={F.es_batch}: must be >= 0")
-    require(F.hidden >= 1, f"--hidden={F.hidden}: must be >= 1")
-    require(1 <= F.min_steps <= F.max_steps,
-            f"--min_steps={F.min_steps}, --max_steps={F.max_steps}: need 1 <= min_steps <= max_steps")
-    require(F.target_loss > 0, f"--target_loss={F.target_loss}: must be > 0")
-    require(F.max_seconds > 0 or F.max_iterations > 0,
-            "--max_seconds / --max_iterations: at least one must be > 0")
-    require(F.max_iterations >= 0, f"--max_iterations={F.max_iterations}: must be >= 0")
-    require(F.eval_every >= 1, f"--eval_every={F.eval_every}: must be >= 1")
-    require(F.checkpoint_every >= 1, f"--checkpoint_every={F.checkpoint_every}: must be >= 1")
-    thresholds, factors = _floats("decay_thresholds"), _floats("decay_factors")
-    require(len(thresholds) == len(factors),
-            "--decay_thresholds / --decay_factors: need the same number of values")
-    require(all(0 < f <= 1 for f in factors), "--decay_factors: each must be in (0, 1]")
     pool_es = False if F.pool is None else F.pool
     pool_adam = True if F.pool is None else F.pool
-    es_batch = F.es_batch or (2 if pool_es else 1)
-    require(not (pool_es and es_batch < 2),
-            f"--es_batch={F.es_batch}: the ES pool needs >= 2 (with 1 the grid is always reseeded)")
-    for p, bs in ((pool_es, es_batch), (pool_adam, F.batch_size)):
-        require(not p or F.pool_size >= bs, f"--pool_size={F.pool_size}: must be >= the batch size")
-    mcfg = model.ModelConfig(hidden=F.hidden, use_bias=F.bias, fire_rate=F.fire_rate)
-    es = dataclasses.replace(
-        train_es.ESConfig(), population=F.population, sigma=F.sigma, optimizer=F.es_optimizer,
-        lr=F.es_lr, antithetic=F.antithetic, decay_thresholds=thresholds, decay_factors=factors,
-        batch_size=es_batch, min_steps=F.min_steps, max_steps=F.max_steps, pool=pool_es,
-        pool_size=F.pool_size, devices=devices.parse_devices(F.devices, F.population))
-    adam = train_adam.AdamConfig(
-        lr=F.adam_lr, lr_schedule=F.lr_schedule, batch_size=F.batch_size, min_steps=F.min_steps,
-        max_steps=F.max_steps, grad_norm=F.grad_norm, pool=pool_adam, pool_size=F.pool_size)
-    return experiment.GrowConfig(
+    with within("model"):
+        mcfg = ModelConfig(hidden=F.hidden, use_bias=F.bias, fire_rate=F.fire_rate)
+    with within("es"):
+        es = ESConfig(population=F.population, sigma=F.sigma, optimizer=F.es_optimizer,
+                      lr=F.es_lr, antithetic=F.antithetic,
+                      decay_thresholds=_floats("decay_thresholds"),
+                      decay_factors=_floats("decay_factors"),
+                      batch_size=F.es_batch or (2 if pool_es else 1), min_steps=F.min_steps,
+                      max_steps=F.max_steps, pool=pool_es, pool_size=F.pool_size)
+    with within("adam"):
+        adam = AdamConfig(lr=F.adam_lr, lr_schedule=F.lr_schedule, batch_size=F.batch_size,
+                          min_steps=F.min_steps, max_steps=F.max_steps, grad_norm=F.grad_norm,
+                          pool=pool_adam, pool_size=F.pool_size)
+    return GrowConfig(
         target=F.target, size=F.size, padding=F.padding, optimizer=F.optimizer, seed=F.seed,
         target_loss=F.target_loss, max_seconds=F.max_seconds, max_iterations=F.max_iterations,
         eval_every=F.eval_every, checkpoint_every=F.checkpoint_every, progress=F.progress,
@@ -113,17 +91,15 @@ def build_config():
 
 
 def main(argv):
-    require(len(argv) == 1, f"unexpected arguments {argv[1:]}; all options are --flags")
-    logging.set_verbosity(logging.WARNING)  # orbax logs every save at INFO
     devices.use_cpu_cores()  # before anything runs JAX (importing evosax does)
-    from nca_jax import experiment, targets
-
     devices.initialize()
+    from nca_jax.jobs import grow
+
     config = build_config()
-    targets.load_target(config.target, config.size, config.padding)  # bad target: exit 2 now
+    n_devices = devices.parse_devices(F.devices, config.es.population)
     try:
-        summaries = experiment.run(config, F.out)
-    except experiment.Diverged as e:
+        summaries = grow.run(config, F.out, n_devices)
+    except grow.Diverged as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(1)
     for name, s in summaries.items():
@@ -133,5 +109,8 @@ def main(argv):
     print(f"results in {F.out}")
 
 
+# config fields whose flag is not named after them (the rest: see runio.cli.flag_for)
+FLAG_NAMES = {"es.batch_size": "es_batch", "model.use_bias": "bias"}
+
 if __name__ == "__main__":
-    run(main)
+    run(main, FLAG_NAMES)

@@ -5,12 +5,12 @@
         --loss=swd --out=runs/hp_evo
 
 Writes trials.csv, scatter.png, pca.png, cross_texture.png, summary.json and report.md.
-Flags → :class:`nca_jax.hparam_trials.SearchConfig` → :func:`nca_jax.hparam_trials.run`.
+Flags → :class:`nca_jax.hparams.trials.SearchConfig` → :func:`nca_jax.hparams.trials.run`.
 """
 
 from __future__ import annotations
 
-from absl import flags, logging
+from absl import flags
 
 from runio.cli import require, run
 
@@ -31,20 +31,14 @@ flags.DEFINE_string("out", None, "Output folder (new or empty).")
 
 
 def main(argv):
-    require(len(argv) == 1, f"unexpected arguments {argv[1:]}; all options are --flags")
-    require(F.out is not None, "--out is required: give an output folder")
-    logging.set_verbosity(logging.WARNING)
-    from nca_jax import hparam_trials, texture_targets, vgg
+    from nca_jax.hparams import trials
 
-    config = hparam_trials.SearchConfig(
+    require(F.out is not None, "--out is required: give an output folder")
+    config = trials.SearchConfig(
         mode=F.mode, trials=F.trials, textures=tuple(F.textures), train_steps=F.train_steps,
         size=F.size, loss=F.loss, vgg_weights=F.vgg_weights, population=F.population,
         seed=F.seed, progress=F.progress)
-    for t in config.textures:  # bad target: exit 2 before writing anything
-        texture_targets.load_texture(t, config.size, config.seed)
-    if config.loss == "vgg":
-        vgg.load_vgg16_params(config.vgg_weights or None)
-    s = hparam_trials.run(config, F.out)
+    s = trials.run(config, F.out)
     for mode, b in s["best"].items():
         print(f"{mode}: best score {b['score']:.4f} (mean log10 loss), {b['hyperparameters']}")
     print(f"results in {F.out}")

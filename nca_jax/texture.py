@@ -5,14 +5,17 @@
 
 The seed's seven hyperparameters are flags: --channels, --hidden, --ca_steps,
 --batch_size, --filters, --update_rate, --lr. Flags →
-:class:`nca_jax.texture_experiment.TextureConfig` → :func:`nca_jax.texture_experiment.run`.
+:class:`nca_jax.jobs.texture.TextureConfig` → :func:`nca_jax.jobs.texture.run`.
 """
 
 from __future__ import annotations
 
-from absl import flags, logging
+import sys
+
+from absl import flags
 
 from runio.cli import require, run
+from runio.errors import within
 
 F = flags.FLAGS
 flags.DEFINE_string("target", "grayscott:spots",
@@ -43,34 +46,38 @@ flags.DEFINE_string("out", None, "Output folder (rerun with the same folder to r
 
 
 def build_config():
-    from nca_jax import texture_experiment, train_texture
-    from nca_jax import texture_model as tm
+    """Flags → :class:`TextureConfig`; every rule is checked by the configs themselves."""
+    from nca_jax.jobs.texture import TextureConfig
+    from nca_jax.nca.texture import TextureModelConfig
+    from nca_jax.train.texture import TextureTrainConfig
 
     require(F.out is not None, "--out is required: give an output folder")
-    mcfg = tm.TextureModelConfig(channels=F.channels, hidden=F.hidden, n_filters=F.filters,
-                                 update_rate=F.update_rate, filter_seed=F.seed)
-    tcfg = train_texture.TextureTrainConfig(
-        optimizer=F.optimizer, lr=F.lr, batch_size=F.batch_size, ca_steps=F.ca_steps,
-        pool_size=F.pool_size, reset_every=F.reset_every, population=F.population, sigma=F.sigma)
-    return texture_experiment.TextureConfig(
+    with within("model"):
+        mcfg = TextureModelConfig(channels=F.channels, hidden=F.hidden, n_filters=F.filters,
+                                  update_rate=F.update_rate, filter_seed=F.seed)
+    with within("train"):
+        tcfg = TextureTrainConfig(
+            optimizer=F.optimizer, lr=F.lr, batch_size=F.batch_size, ca_steps=F.ca_steps,
+            pool_size=F.pool_size, reset_every=F.reset_every, population=F.population,
+            sigma=F.sigma)
+    return TextureConfig(
         target=F.target, size=F.size, train_steps=F.train_steps, loss=F.loss,
         vgg_weights=F.vgg_weights, seed=F.seed,
         checkpoint_every=F.checkpoint_every, progress=F.progress, model=mcfg, train=tcfg)
 
 
 def main(argv):
-    require(len(argv) == 1, f"unexpected arguments {argv[1:]}; all options are --flags")
-    logging.set_verbosity(logging.WARNING)
-    from nca_jax import texture_experiment, texture_targets, vgg
+    from nca_jax.jobs import texture
 
     config = build_config()
-    texture_targets.load_texture(config.target, config.size, config.seed)  # bad target: exit 2
-    if config.loss == "vgg":  # missing/corrupt weights: exit 2 before writing anything
-        vgg.load_vgg16_params(config.vgg_weights or None)
-    s = texture_experiment.run(config, F.out)
+    try:
+        s = texture.run(config, F.out)
+    except texture.loop.Diverged as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(1)
     print(f"loss {s['initial_loss']:.4g} -> {s['final_loss']:.4g} in {s['iterations']} iterations, "
           f"{s['wall_time_s']:.1f} s; results in {F.out}")
 
 
 if __name__ == "__main__":
-    run(main)
+    run(main, {"model.n_filters": "filters", "model.filter_seed": "seed"})

@@ -1,20 +1,20 @@
 """Thin-CLI plumbing: absl flags where bad input is one line on stderr and exit status 2.
 
 Every ``python -m pkg.name`` script ends with ``runio.cli.run(main)``. Flag parsing errors
-(unknown flag, wrong type, enum value) and :func:`fail` both print a single
-``error: ...`` line naming what is wrong and exit with status 2, never a traceback.
+(unknown flag, wrong type, enum value), extra positional arguments, :func:`fail` and a
+:class:`runio.errors.ConfigError` from the library all print a single ``error: ...`` line
+and exit with status 2, never a traceback. A ``ConfigError`` names a config field; the line
+names the flag that set it (:func:`flag_for`).
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Callable, NoReturn
+from typing import Callable, Mapping, NoReturn
 
 from absl import app, flags, logging
 
-
-class BadInput(ValueError):
-    """Raised by library code for user input that is not allowed (CLIs map it to exit 2)."""
+from runio.errors import ConfigError
 
 
 def fail(message: object) -> NoReturn:
@@ -25,9 +25,35 @@ def fail(message: object) -> NoReturn:
 
 
 def require(condition: bool, message: str) -> None:
-    """``fail(message)`` unless ``condition`` holds."""
+    """``fail(message)`` unless ``condition`` holds (for checks that only a CLI makes)."""
     if not condition:
         fail(message)
+
+
+def flag_for(field: str, overrides: Mapping[str, str] | None = None) -> str | None:
+    """The flag that sets config ``field``: an explicit override, else the field with dots
+    as underscores (``es.lr`` → ``es_lr``) if such a flag exists, else its last part
+    (``model.hidden`` → ``hidden``) if that flag exists; None if no flag matches."""
+    if overrides and field in overrides:
+        return overrides[field]
+    for name in (field.replace(".", "_"), field.rsplit(".", 1)[-1]):
+        if name in flags.FLAGS:
+            return name
+    return None
+
+
+def describe(error: ConfigError, overrides: Mapping[str, str] | None = None) -> str:
+    """``--flag=value: message`` for a config error raised under a CLI."""
+    if not error.field:
+        return error.message
+    name = flag_for(error.field, overrides)
+    if name is None:
+        return f"{error.field}: {error.message}"
+    value = flags.FLAGS[name].value
+    if isinstance(value, (list, tuple)):
+        value = ",".join(map(str, value))
+    shown = "" if value is None or isinstance(value, bool) else f"={value}"
+    return f"--{name}{shown}: {error.message}"
 
 
 def _parse(argv: list[str]) -> list[str]:
@@ -35,18 +61,21 @@ def _parse(argv: list[str]) -> list[str]:
         rest = flags.FLAGS(argv)
     except flags.Error as e:
         fail(e)
-    if not flags.FLAGS["verbosity"].present:  # keep JAX's INFO chatter off stderr
+    if not flags.FLAGS["verbosity"].present:  # keep JAX's and orbax's INFO chatter off stderr
         logging.set_verbosity(logging.WARNING)
+    if len(rest) > 1:
+        fail(f"unexpected arguments {rest[1:]}; every option is a --flag (see --help)")
     return rest
 
 
-def run(main: Callable[[list[str]], object]) -> None:
-    """``absl.app.run`` with one-line flag errors; :class:`BadInput` from main also exits 2."""
+def run(main: Callable[[list[str]], object], flag_names: Mapping[str, str] | None = None) -> None:
+    """``absl.app.run`` with one-line errors; a :class:`ConfigError` from ``main`` exits 2
+    naming the flag (``flag_names`` maps config fields to flags where the names differ)."""
 
     def guarded(argv):
         try:
             return main(argv)
-        except BadInput as e:
-            fail(e)
+        except ConfigError as e:
+            fail(describe(e, flag_names))
 
     app.run(guarded, flags_parser=_parse)

@@ -3,11 +3,13 @@ everything else (strategy state, ICs, targets) replicated.
 
 Single-individual code stays as it is; the jitted population function constrains its
 population-shaped arrays with :func:`shard` and XLA's partitioner splits the vmapped work.
-On a CPU, XLA gives one small computation little intra-op parallelism, so CLIs call
-:func:`use_cpu_cores` first: each core becomes its own CPU device and a population split
-over them keeps every core busy. Across hosts, :func:`initialize` calls ``jax.distributed.initialize()`` when the usual
-environment is set (``JAX_COORDINATOR_ADDRESS``, or a cluster JAX auto-detects: SLURM,
-Cloud TPU, ...), after which ``jax.devices()`` lists every host's devices.
+The mesh enters a trainer or a search as an argument (``make(..., mesh=...)``), never as a
+field of an algorithm's config. On a CPU, XLA gives one small computation little intra-op
+parallelism, so CLIs call :func:`use_cpu_cores` first: each core becomes its own CPU device
+and a population split over them keeps every core busy. Across hosts, :func:`initialize`
+calls ``jax.distributed.initialize()`` when the usual environment is set
+(``JAX_COORDINATOR_ADDRESS``, or a cluster JAX auto-detects: SLURM, Cloud TPU, ...), after
+which ``jax.devices()`` lists every host's devices.
 """
 
 from __future__ import annotations
@@ -17,19 +19,17 @@ import os
 import jax
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-from runio.cli import BadInput
+from runio.errors import ConfigError
 
 AXIS = "pop"
-_initialized = False
 
 
 def initialize() -> None:
     """Join a multi-host run when its environment is set (no-op otherwise, or twice)."""
-    global _initialized
-    if not _initialized and (os.environ.get("JAX_COORDINATOR_ADDRESS")
-                             or os.environ.get("JAX_NUM_PROCESSES")):
+    if jax.distributed.is_initialized():
+        return
+    if os.environ.get("JAX_COORDINATOR_ADDRESS") or os.environ.get("JAX_NUM_PROCESSES"):
         jax.distributed.initialize()
-    _initialized = True
 
 
 def use_cpu_cores() -> None:
@@ -68,9 +68,12 @@ def parse_devices(text: str | int, population: int | None = None) -> int:
     try:
         n = int(text)
     except ValueError:
-        raise BadInput(f"--devices must be {allowed} or a whole number, got {text!r}") from None
+        raise ConfigError("devices", f"must be {allowed} or a whole number, got {text!r}") from None
     if not 1 <= n <= available:
-        raise BadInput(f"--devices must be in 1..{available} (devices present), got {n}")
+        raise ConfigError("devices", f"must be in 1..{available} (devices present), got {n}")
+    if population is not None and population % n:
+        raise ConfigError("devices", f"{n} devices do not split the population of "
+                                     f"{population} evenly")
     return n
 
 
@@ -81,9 +84,16 @@ def population_mesh(n_devices: int) -> Mesh | None:
     return Mesh(jax.devices()[:n_devices], (AXIS,))
 
 
-def check_divisible(population: int, n_devices: int, flag: str = "--population") -> None:
-    if population % n_devices:
-        raise BadInput(f"{flag}={population} must be divisible by --devices={n_devices}")
+def mesh_size(mesh: Mesh | None) -> int:
+    """Devices a population is split over (1 without a mesh)."""
+    return 1 if mesh is None else mesh.devices.size
+
+
+def check_divisible(population: int, mesh: Mesh | None, field: str = "population") -> None:
+    n = mesh_size(mesh)
+    if population % n:
+        raise ConfigError(field, f"{population} is not divisible by the {n} devices it is "
+                                 "split over")
 
 
 def shard(x: jax.Array, mesh: Mesh | None, axis: int = 0) -> jax.Array:

@@ -1,8 +1,10 @@
-"""Results on disk: output folders that are never silently overwritten, atomic JSON, JSONL."""
+"""Results on disk: output folders that are never silently overwritten, atomic strict JSON,
+JSON lines."""
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 from pathlib import Path
@@ -10,22 +12,29 @@ from typing import Any
 
 import numpy as np
 
-from runio.cli import BadInput
+from runio.errors import ConfigError
 
 
-def _default(obj: Any) -> Any:
-    if isinstance(obj, (np.generic,)):
-        return obj.item()
-    if isinstance(obj, np.ndarray) or hasattr(obj, "__array__"):
-        return np.asarray(obj).tolist()
+def _plain(obj: Any) -> Any:
+    """``obj`` with numpy/JAX values as Python ones and non-finite floats as ``None``, so
+    the text is strict JSON (no bare ``NaN``)."""
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
     if isinstance(obj, Path):
         return str(obj)
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+    if isinstance(obj, (np.generic, np.ndarray)) or hasattr(obj, "__array__"):
+        return _plain(np.asarray(obj).tolist())
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
 
 
 def dumps(obj: Any, **kw) -> str:
-    """JSON text that also accepts numpy and JAX scalars/arrays and paths."""
-    return json.dumps(obj, default=_default, **kw)
+    """Strict JSON text of ``obj``; accepts numpy and JAX scalars/arrays and paths, writes
+    non-finite numbers as ``null``."""
+    return json.dumps(_plain(obj), allow_nan=False, **kw)
 
 
 def write_json(path: str | os.PathLike, obj: Any) -> None:
@@ -42,6 +51,22 @@ def append_jsonl(path: str | os.PathLike, record: dict) -> None:
         f.write(dumps(record) + "\n")
 
 
+def read_jsonl(path: str | os.PathLike) -> list[dict]:
+    """Every JSON object of a JSON-lines file (none if the file is missing); a torn last
+    line (a run killed mid-write) is skipped."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    records = []
+    for line in path.read_text().splitlines():
+        if line.strip():
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+    return records
+
+
 def prepare_out(out: str | os.PathLike, overwrite: bool = False, resume: bool = False) -> Path:
     """Create ``out`` as a folder for a run's results.
 
@@ -50,11 +75,14 @@ def prepare_out(out: str | os.PathLike, overwrite: bool = False, resume: bool = 
     """
     out = Path(out)
     if out.exists() and not out.is_dir():
-        raise BadInput(f"--out={out} is a file; give a folder path")
+        raise ConfigError("out", f"{out} is a file; give a folder path")
     if out.is_dir() and any(out.iterdir()):
         if overwrite:
             shutil.rmtree(out)
         elif not resume:
-            raise BadInput(f"--out={out} is not empty; choose a new folder or pass --overwrite")
-    out.mkdir(parents=True, exist_ok=True)
+            raise ConfigError("out", f"{out} is not empty; choose a new folder or pass overwrite")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ConfigError("out", f"cannot create the folder {out} ({e.strerror})") from None
     return out

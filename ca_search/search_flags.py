@@ -1,0 +1,53 @@
+"""The flags of a rule search, defined once for the CLIs that run searches
+(``ca_search.search`` and ``ca_search.table1``), and the config built from them."""
+
+from __future__ import annotations
+
+from absl import flags
+
+from ca_search.experiment import TASKS, SearchConfig
+from ca_search.strategies import STRATEGIES
+
+FLAGS = flags.FLAGS
+_D = SearchConfig()
+
+
+def define(task_and_strategy: bool = True) -> None:
+    """Define the search flags (``--task`` and ``--strategy`` only if asked: Table I runs
+    every pair)."""
+    if task_and_strategy:
+        flags.DEFINE_enum("task", _D.task, TASKS, "density: F_100 on flat ICs; chaos: NC_pt.")
+        flags.DEFINE_enum("strategy", _D.strategy, list(STRATEGIES), "ga, bpso or bglpso.")
+    flags.DEFINE_integer("trials", _D.trials, "Independent trials, run vmapped together.")
+    flags.DEFINE_integer("generations", _D.generations, "Generations per trial.")
+    flags.DEFINE_integer("population", _D.population, "Population (swarm) size.")
+    flags.DEFINE_integer("n_ics", _D.n_ics, "ICs per density evaluation (fresh each generation).")
+    flags.DEFINE_integer("chaos_ics", _D.chaos_ics, "ICs per chaos evaluation (fixed per trial).")
+    flags.DEFINE_integer("n_cells", _D.n_cells, "Lattice size N.")
+    flags.DEFINE_integer("steps", _D.steps, "CA steps T per evaluation.")
+    flags.DEFINE_integer("radius", _D.radius, "Rule radius r (1..4).")
+    flags.DEFINE_boolean("uniform_init", _D.uniform_init,
+                         "Initial genomes with density uniform on [0, 1] (Mitchell et al.).")
+    flags.DEFINE_integer("compress_level", _D.compress_level,
+                         "zlib level during chaos search (9 = the definition; ~10x slower). "
+                         "Best rules are also scored at level 9.")
+    flags.DEFINE_integer("performance_ics", _D.performance_ics,
+                         "Unbiased ICs for P_N of each best rule.")
+    flags.DEFINE_integer("seed", _D.seed, "Random seed.")
+    flags.DEFINE_string("devices", "1", "Devices to split each population over: 'all' or N.")
+    flags.DEFINE_string("out", None, "Output folder (rerun with the same folder to resume).")
+    flags.DEFINE_boolean("overwrite", False, "Replace the contents of a non-empty --out.")
+
+
+def config(**fixed) -> SearchConfig:
+    """The :class:`SearchConfig` the flags describe (``fixed`` fields override them)."""
+    values = dict(
+        trials=FLAGS.trials, generations=FLAGS.generations, population=FLAGS.population,
+        n_ics=FLAGS.n_ics, chaos_ics=FLAGS.chaos_ics, n_cells=FLAGS.n_cells, steps=FLAGS.steps,
+        radius=FLAGS.radius, uniform_init=FLAGS.uniform_init,
+        compress_level=FLAGS.compress_level, performance_ics=FLAGS.performance_ics,
+        seed=FLAGS.seed)
+    if "task" in FLAGS:
+        values.update(task=FLAGS.task, strategy=FLAGS.strategy)
+    values.update(fixed)
+    return SearchConfig(**values)

@@ -1,0 +1,228 @@
+"""The growing-NCA job: train with ES and/or Adam, write results for people.
+
+``run(config, out_dir)`` is what ``python -m nca_jax.grow`` calls. Per optimizer it
+writes ``metrics.jsonl``, ``checkpoints/`` (orbax), ``summary.json``, ``growth.png``,
+``growth.gif`` and ``loss.png``; with ``optimizer="both"`` into ``es/`` and ``adam/`` plus
+a side-by-side ``report.md``. Rerunning into the same folder resumes from the last
+checkpoint; on CPU the result is bitwise equal to an uninterrupted run.
+
+Both trainers are judged the same way: every ``eval_every`` iterations the current
+parameters are scored on fresh rollouts from the seed (:func:`losses.fresh_loss`); the
+run stops when that loss is ≤ ``target_loss``, after ``max_seconds`` of training or after
+``max_iterations``. Wall time excludes JIT compilation (reported separately).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+from typing import Callable, NamedTuple
+
+import jax
+import numpy as np
+
+from nca_jax import figures
+from nca_jax.nca import growing, losses
+from nca_jax.targets.growing import load_target
+from nca_jax.train import adam, es, loop
+from nca_jax.train.adam import AdamConfig
+from nca_jax.train.base import Trainer
+from nca_jax.train.es import ESConfig
+from runio import devices
+from runio.errors import check, finite
+from runio.records import prepare_out, write_json
+
+OPTIMIZERS = ("both", "es", "adam")
+STRIP_STEPS = (0, 1, 2, 3, 4, 10, 30, 40, 100, 1000)
+Diverged = loop.Diverged
+
+
+class Method(NamedTuple):
+    """How the job runs one optimizer: its trainer factory, and whether its population is
+    split over the devices (ES) or runs on one (Adam's batch: a split measured no gain)."""
+
+    make: Callable[..., Trainer]  # (model config, method config, target, mesh) -> Trainer
+    splits_population: bool
+
+
+METHODS = {"es": Method(es.make, True), "adam": Method(adam.make, False)}
+
+
+@dataclasses.dataclass(frozen=True)
+class GrowConfig:
+    target: str = "carrot"
+    size: int = 9
+    padding: int = 0
+    optimizer: str = "both"
+    seed: int = 0
+    target_loss: float = 0.003
+    max_seconds: float = 40.0
+    max_iterations: int = 0  # 0: no limit
+    eval_every: int = 25
+    eval_samples: int = 16
+    checkpoint_every: int = 200
+    keep_checkpoints: int = 3
+    gif_steps: int = 100
+    progress: bool = True
+    model: growing.ModelConfig = growing.ModelConfig()
+    adam: AdamConfig = AdamConfig()
+    es: ESConfig = ESConfig()
+
+    def __post_init__(self):
+        check(self.optimizer in OPTIMIZERS, "optimizer",
+              f"must be one of {OPTIMIZERS}, got {self.optimizer!r}")
+        check(finite(self.target_loss) and self.target_loss > 0, "target_loss",
+              f"must be a finite number > 0, got {self.target_loss}")
+        check(self.eval_every >= 1, "eval_every", f"must be >= 1, got {self.eval_every}")
+        check(1 <= self.eval_samples <= 4096, "eval_samples",
+              f"must be in [1, 4096], got {self.eval_samples}")
+        check(0 <= self.gif_steps <= 10_000, "gif_steps",
+              f"must be in [0, 10000], got {self.gif_steps}")
+        self.loop_config  # the budget and checkpoint fields are checked there
+
+    @property
+    def loop_config(self) -> loop.LoopConfig:
+        return loop.LoopConfig(max_iterations=self.max_iterations, max_seconds=self.max_seconds,
+                               eval_every=self.eval_every,
+                               checkpoint_every=self.checkpoint_every,
+                               keep_checkpoints=self.keep_checkpoints, progress=self.progress)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return ("es", "adam") if self.optimizer == "both" else (self.optimizer,)
+
+    def method_config(self, name: str):
+        """The config of optimizer ``name`` (``self.es`` or ``self.adam``)."""
+        return getattr(self, name)
+
+
+def config_dict(config: GrowConfig) -> dict:
+    return dataclasses.asdict(config)
+
+
+def device_count(name: str, config: GrowConfig, n_devices: int = 0) -> int:
+    """Devices optimizer ``name`` runs on: its population split over ``n_devices`` (0: the
+    most present that divide it), or one."""
+    if not METHODS[name].splits_population:
+        return 1
+    return n_devices or devices.auto_count(config.es.population)
+
+
+def train(name: str, config: GrowConfig, target: np.ndarray, out: Path,
+          n_devices: int = 0) -> dict:
+    """Train one optimizer into ``out`` (resuming from its checkpoints); returns the summary."""
+    method, mcfg = METHODS[name], config.method_config(name)
+    n = device_count(name, config, n_devices)
+    trainer = method.make(config.model, mcfg, target, devices.population_mesh(n))
+    target_j = jax.numpy.asarray(target)
+    k_train, k_eval, k_final, k_viz = jax.random.split(jax.random.PRNGKey(config.seed), 4)
+    steps = (mcfg.min_steps, mcfg.max_steps)
+
+    def evaluate(params, i):
+        e = losses.fresh_loss(params, target_j, jax.random.fold_in(k_eval, i), config.model,
+                              config.eval_samples, *steps)
+        return {"eval_loss": float(e)}
+
+    run_config = {k: v for k, v in config_dict(config).items() if k not in loop.BUDGET_FIELDS}
+    res = loop.train(trainer, k_train, out, config.loop_config, run_config, evaluate,
+                     reached=lambda r: r.get("eval_loss", math.inf) <= config.target_loss,
+                     desc=name)
+    final = math.nan
+    if not res.diverged:
+        final = float(losses.fresh_loss(res.params, target_j, k_final, config.model, 64, *steps))
+    summary = {
+        "optimizer": name,
+        "final_loss": final,
+        "wall_time_s": res.elapsed,
+        "compile_s": res.compile_s,
+        "iterations": res.iterations,
+        "rollouts": res.iterations * mcfg.rollouts_per_iteration,
+        "reached_target": res.reached_iteration is not None,
+        "target_loss": config.target_loss,
+        "time_to_target_s": res.reached_time,
+        "iterations_to_target": res.reached_iteration,
+        "stop_reason": res.stop_reason,
+        "device": jax.devices()[0].device_kind,
+        "devices_used": n,
+        "jax_version": jax.__version__,
+        "config": config_dict(config),
+    }
+    if not res.diverged:
+        _figures(res.params, config, target, out, k_viz, res.records, name)
+    write_json(out / "summary.json", summary)
+    if res.diverged:
+        raise Diverged(res.diverged)
+    return summary
+
+
+def _figures(params, config, target, out: Path, key, records, name) -> None:
+    h, w = target.shape[:2]
+    x0 = growing.seed(config.model, h, w)
+    n = max(max(STRIP_STEPS), config.gif_steps)
+    traj = np.asarray(jax.jit(growing.trajectory, static_argnums=(3, 4))(
+        params, x0, key, n, config.model))
+    figures.growth_strip(traj[list(STRIP_STEPS)], STRIP_STEPS, out / "growth.png",
+                         title=f"{name}: growth from the seed")
+    figures.growth_gif(traj[: config.gif_steps + 1], out / "growth.gif")
+    figures.loss_curve(records, out / "loss.png", config.target_loss,
+                       title=f"{name}: loss during training")
+
+
+def _fmt(x, spec=".4f"):
+    return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else format(x, spec)
+
+
+def write_report(summaries: dict[str, dict], config: GrowConfig, out: Path) -> None:
+    rows = [
+        ("reached target", lambda s: "yes" if s["reached_target"] else "no"),
+        ("wall time to target (s)", lambda s: _fmt(s["time_to_target_s"], ".1f")),
+        ("iterations to target", lambda s: _fmt(s["iterations_to_target"], "d")),
+        ("final loss (fresh rollouts)", lambda s: _fmt(s["final_loss"], ".5f")),
+        ("total wall time (s)", lambda s: _fmt(s["wall_time_s"], ".1f")),
+        ("iterations", lambda s: str(s["iterations"])),
+        ("rollouts", lambda s: str(s["rollouts"])),
+        ("JIT compile (s)", lambda s: _fmt(s["compile_s"], ".1f")),
+    ]
+    names = list(summaries)
+    es_devices = summaries.get("es", {}).get("devices_used", 1)
+    lines = [
+        f"# Growing NCA: ES vs Adam on `{config.target}` ({config.size}×{config.size})",
+        "",
+        f"Target loss {config.target_loss:g} (MSE on RGBA, fresh rollouts from the seed); "
+        f"ES: OpenAI-ES, population {config.es.population}, σ={config.es.sigma:g}, "
+        f"{config.es.optimizer} lr {config.es.lr:g}, pool {'on' if config.es.pool else 'off'}, "
+        f"population split over {es_devices} device(s); "
+        f"Adam: lr {config.adam.lr:g}, batch {config.adam.batch_size}, pool "
+        f"{'on' if config.adam.pool else 'off'}. Device: {jax.devices()[0].device_kind}.",
+        "",
+        "| | " + " | ".join(names) + " |",
+        "| --- |" + " --- |" * len(names),
+    ]
+    lines += [f"| {label} | " + " | ".join(f(summaries[n]) for n in names) + " |" for label, f in rows]
+    t = {n: summaries[n]["time_to_target_s"] for n in names}
+    if t.get("es") and t.get("adam"):
+        lines += ["", f"ES / Adam wall-time ratio to the target: **{t['es'] / t['adam']:.2f}**"]
+    lines += ["", "![target](target.png)", ""]
+    for n in names:
+        lines += [f"## {n}", "", f"![growth]({n}/growth.png)", "",
+                  f"![growth gif]({n}/growth.gif) ![loss]({n}/loss.png)", ""]
+    (out / "report.md").write_text("\n".join(lines))
+
+
+def run(config: GrowConfig, out_dir: str | Path, n_devices: int = 0) -> dict[str, dict]:
+    """Train as configured into ``out_dir``; returns ``{optimizer: summary}``. ``n_devices``
+    splits the ES population (0: the most devices present that divide it)."""
+    target = load_target(config.target, config.size, config.padding)
+    if n_devices:
+        devices.check_divisible(config.es.population, devices.population_mesh(n_devices),
+                                "devices")
+    out = prepare_out(out_dir, resume=True)
+    figures.target_png(target, out / "target.png")
+    summaries = {}
+    for name in config.names:
+        sub = out / name if config.optimizer == "both" else out
+        summaries[name] = train(name, config, target, sub, n_devices)
+    if config.optimizer == "both":
+        write_report(summaries, config, out)
+    return summaries

@@ -1,0 +1,40 @@
+"""Rollouts of any NCA step ``step(x, key) -> x``: step ``t`` (0-based) draws its random
+numbers from ``fold_in(key, t)``, so every rollout of the same key sees the same masks
+whatever its length, and the three forms below give the same states."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import jax
+import jax.numpy as jnp
+
+Step = Callable[[jax.Array, jax.Array], jax.Array]
+
+
+def final(step: Step, x: jax.Array, key: jax.Array, n_steps) -> jax.Array:
+    """State after ``n_steps`` steps (``n_steps`` may be traced; forward use only)."""
+    return jax.lax.fori_loop(0, n_steps, lambda t, x: step(x, jax.random.fold_in(key, t)), x)
+
+
+def masked(step: Step, x: jax.Array, key: jax.Array, n_steps, max_steps: int) -> jax.Array:
+    """Like :func:`final` but differentiable: scans ``max_steps`` steps, keeps the first
+    ``n_steps`` (traced, ≤ ``max_steps``)."""
+
+    def body(x, t):
+        y = step(x, jax.random.fold_in(key, t))
+        return jnp.where(t < n_steps, y, x), None
+
+    x, _ = jax.lax.scan(body, x, jnp.arange(max_steps))
+    return x
+
+
+def trajectory(step: Step, x: jax.Array, key: jax.Array, n_steps: int) -> jax.Array:
+    """States at steps 0..n_steps, shape ``(n_steps + 1, *x.shape)``."""
+
+    def body(x, t):
+        y = step(x, jax.random.fold_in(key, t))
+        return y, y
+
+    _, xs = jax.lax.scan(body, x, jnp.arange(n_steps))
+    return jnp.concatenate([x[None], xs], axis=0)

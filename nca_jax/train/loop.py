@@ -1,0 +1,197 @@
+"""The one resumable training loop: runs any trainer (:mod:`nca_jax.train.base`) into an
+output folder.
+
+- ``run_config.json`` is written before any work; rerunning into the same folder resumes
+  from the newest readable checkpoint, and only if the configuration is the same (the
+  budget fields may change);
+- every ``eval_every`` iterations ``evaluate(params, iteration)`` adds numbers to the
+  iteration's record, and the run stops when ``reached(record)`` says so;
+- it stops at ``max_iterations`` or after ``max_seconds`` of training (JIT compilation
+  excluded, timed apart), checkpointing every ``checkpoint_every`` iterations and at the
+  end (orbax, :mod:`runio.checkpoint`);
+- a non-finite number stops it at once, keeping the last good checkpoint;
+- ``metrics.jsonl`` gets one line per iteration (cut back to the checkpoint on resume), and
+  a progress bar shows the budget from the first second.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, NamedTuple
+
+import jax
+from tqdm import tqdm
+
+from nca_jax.train.base import Trainer
+from runio.checkpoint import CheckpointMismatch, Checkpointer
+from runio.errors import ConfigError, check, finite
+from runio.records import append_jsonl, dumps, read_jsonl, write_json
+
+#: Fields of a loop config that may change when a run is resumed.
+BUDGET_FIELDS = ("max_seconds", "max_iterations", "progress")
+
+
+@dataclasses.dataclass(frozen=True)
+class LoopConfig:
+    max_iterations: int = 0  # 0: no limit
+    max_seconds: float = 0.0  # 0: no limit
+    eval_every: int = 0  # 0: never
+    checkpoint_every: int = 100
+    keep_checkpoints: int = 3
+    progress: bool = True
+
+    def __post_init__(self):
+        check(self.max_iterations >= 0, "max_iterations",
+              f"must be >= 0 (0: no limit), got {self.max_iterations}")
+        check(finite(self.max_seconds) and self.max_seconds >= 0, "max_seconds",
+              f"must be a finite number >= 0 (0: no limit), got {self.max_seconds}")
+        check(self.max_iterations > 0 or self.max_seconds > 0, "max_seconds",
+              "give a time limit (max_seconds > 0) or an iteration limit (max_iterations > 0)")
+        check(self.eval_every >= 0, "eval_every", f"must be >= 0, got {self.eval_every}")
+        check(self.checkpoint_every >= 1, "checkpoint_every",
+              f"must be >= 1, got {self.checkpoint_every}")
+        check(self.keep_checkpoints >= 1, "keep_checkpoints",
+              f"must be >= 1, got {self.keep_checkpoints}")
+
+
+class Diverged(RuntimeError):
+    """Training produced a non-finite number; the last good checkpoint is kept."""
+
+
+class Result(NamedTuple):
+    state: Any
+    params: Any
+    records: list[dict]  # one per iteration, as in metrics.jsonl
+    iterations: int
+    elapsed: float  # training wall time (s), compilation excluded
+    compile_s: float
+    reached_iteration: int | None
+    reached_time: float | None
+    stop_reason: str
+    diverged: str | None  # the message when a non-finite number stopped the run
+
+
+def _same(a: dict, b: dict) -> bool:
+    return json.loads(dumps(a)) == json.loads(dumps(b))
+
+
+def check_resume(out: Path, run_config: dict) -> None:
+    """Refuse to resume a run of ``out`` whose recorded configuration differs."""
+    path = out / "run_config.json"
+    if path.exists():
+        try:
+            old = json.loads(path.read_text())
+        except ValueError:
+            old = None
+        if old is not None and not _same(old, run_config):
+            changed = sorted(k for k in set(old) | set(run_config)
+                             if json.loads(dumps(old.get(k))) != json.loads(dumps(run_config.get(k))))
+            raise ConfigError("out", f"{out} holds a run with another configuration (differs in "
+                                     f"{', '.join(changed)}); use a new folder, or change only "
+                                     f"the budget ({', '.join(BUDGET_FIELDS[:2])})")
+
+
+def train(trainer: Trainer, key: jax.Array, out: Path, loop: LoopConfig, run_config: dict,
+          evaluate: Callable[[Any, int], dict] | None = None,
+          reached: Callable[[dict], bool] | None = None, desc: str = "train") -> Result:
+    """Run ``trainer`` from ``init(key)`` (or from the checkpoint in ``out``) until a budget
+    or ``reached`` stops it. ``run_config`` is the job's configuration without its budget
+    fields (what must match to resume)."""
+    out.mkdir(parents=True, exist_ok=True)
+    ckpt = Checkpointer(out / "checkpoints", keep=loop.keep_checkpoints)
+    try:
+        return _train(trainer, key, out, loop, run_config, evaluate, reached, desc, ckpt)
+    finally:
+        ckpt.close()
+
+
+def _train(trainer, key, out, loop, run_config, evaluate, reached, desc, ckpt) -> Result:
+    state = trainer.init(key)
+    counters = {"iteration": 0.0, "elapsed": 0.0, "reached_iteration": -1.0,
+                "reached_time": -1.0}
+    if ckpt.latest_step() is not None:
+        check_resume(out, run_config)
+        try:
+            _, items = ckpt.restore({"state": state, "counters": counters})
+        except (CheckpointMismatch, FileNotFoundError) as e:
+            raise ConfigError("out", f"cannot resume the checkpoints in {out} ({e})") from None
+        state, counters = items["state"], items["counters"]
+    write_json(out / "run_config.json", run_config)
+    it = int(counters["iteration"])
+    metrics_path = out / "metrics.jsonl"
+    records = [r for r in read_jsonl(metrics_path) if r.get("iteration", 0) <= it]
+    metrics_path.write_text("".join(dumps(r) + "\n" for r in records))
+
+    if loop.progress:
+        print(f"{desc}: compiling…", file=sys.stderr, flush=True)
+    t0 = time.perf_counter()
+    step = trainer.step.lower(state).compile()
+    if evaluate is not None and loop.eval_every:
+        evaluate(trainer.params(state), 0)
+    compile_s = time.perf_counter() - t0
+
+    def stop_reason() -> str | None:
+        if counters["reached_iteration"] >= 0:
+            return "reached target"
+        if loop.max_iterations and it >= loop.max_iterations:
+            return "max_iterations"
+        if loop.max_seconds and counters["elapsed"] >= loop.max_seconds:
+            return "max_seconds"
+        return None
+
+    by_time = loop.max_seconds > 0
+    total = loop.max_seconds if by_time else loop.max_iterations
+
+    def position() -> float:
+        return min(total, counters["elapsed"] if by_time else it)
+
+    bar = tqdm(total=total, initial=position(), desc=desc, unit="s" if by_time else "it",
+               disable=not loop.progress, leave=True, dynamic_ncols=True,
+               bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f}{unit} "
+                          "[{elapsed}<{remaining}{postfix}]")
+    stop, diverged = stop_reason(), None
+    while stop is None:
+        tic = time.perf_counter()
+        state, m = step(state)
+        it += 1
+        rec = {"iteration": it, **{k: float(v) for k, v in m.items()}}
+        bad = [k for k, v in rec.items() if not math.isfinite(v)]
+        if not bad and evaluate is not None and loop.eval_every and it % loop.eval_every == 0:
+            rec.update(evaluate(trainer.params(state), it))
+            bad = [k for k, v in rec.items() if not math.isfinite(v)]
+        if bad:
+            last = ckpt.latest_step()
+            kept = (f"kept the last good checkpoint (iteration {last})" if last is not None
+                    else "no checkpoint had been written yet")
+            diverged = f"{desc}: non-finite {', '.join(bad)} at iteration {it}; {kept}"
+            break
+        counters["elapsed"] += time.perf_counter() - tic
+        counters["iteration"] = float(it)
+        rec["wall_time_s"] = counters["elapsed"]
+        if reached is not None and reached(rec):
+            counters.update(reached_iteration=float(it), reached_time=counters["elapsed"])
+        append_jsonl(metrics_path, rec)
+        records.append(rec)
+        stop = stop_reason()
+        if it % loop.checkpoint_every == 0 or stop is not None:
+            ckpt.save(it, {"state": state, "params": trainer.params(state),
+                           "counters": counters})
+        bar.update(position() - bar.n)
+        shown = " ".join(f"{k}={v:.4g}" for k, v in rec.items()
+                         if k not in ("iteration", "wall_time_s", "lr"))
+        bar.set_postfix_str(f"it={it} {shown}", refresh=False)
+    bar.close()
+    if diverged:
+        stop = diverged
+    return Result(state=state, params=trainer.params(state), records=records, iterations=it,
+                  elapsed=counters["elapsed"], compile_s=compile_s,
+                  reached_iteration=(int(counters["reached_iteration"])
+                                     if counters["reached_iteration"] >= 0 else None),
+                  reached_time=(counters["reached_time"]
+                                if counters["reached_iteration"] >= 0 else None),
+                  stop_reason=stop, diverged=diverged)

@@ -1,0 +1,58 @@
+"""Sample pools (Mordvintsev et al. 2020, "persistent" variant), as pure functions.
+
+A pool is an array ``(N, H, W, C)`` of grids. Each training iteration samples a batch,
+replaces its highest-loss grid by the seed, rolls the batch out and commits results
+back: the whole batch for gradient training, only the best ES member's *living* grids
+for evolution.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+from nca_jax.nca import losses
+
+
+def init(seed: jnp.ndarray, size: int) -> jnp.ndarray:
+    return jnp.broadcast_to(seed, (size,) + seed.shape)
+
+
+def sample(pool: jnp.ndarray, key: jax.Array, batch: int):
+    """``batch`` distinct indices and their grids."""
+    idx = jax.random.choice(key, pool.shape[0], (batch,), replace=False)
+    return idx, pool[idx]
+
+
+def reseed_worst(batch: jnp.ndarray, target: jnp.ndarray, seed: jnp.ndarray) -> jnp.ndarray:
+    """Replace the grid of highest loss in the batch by the seed."""
+    worst = jnp.argmax(losses.mse(batch, target))
+    return batch.at[worst].set(seed)
+
+
+def start_batch(pool: jnp.ndarray, key: jax.Array, batch: int, enabled: bool,
+                target: jnp.ndarray, seed: jnp.ndarray):
+    """The grids a training step starts from, and their pool slots: with the pool on, a
+    sample whose highest-loss grid is replaced by the seed; off, ``batch`` copies of the
+    seed (slots None)."""
+    if not enabled:
+        return None, jnp.broadcast_to(seed, (batch,) + seed.shape)
+    idx, x = sample(pool, key, batch)
+    return idx, reseed_worst(x, target, seed)
+
+
+def commit(pool: jnp.ndarray, idx: jnp.ndarray, batch: jnp.ndarray) -> jnp.ndarray:
+    return pool.at[idx].set(batch)
+
+
+def is_alive(x: jnp.ndarray, threshold: float = 0.1) -> jnp.ndarray:
+    """``(..., H, W, C)`` → ``(...)``: some cell has alpha > threshold."""
+    return jnp.any(x[..., 3] > threshold, axis=(-2, -1))
+
+
+def commit_alive(
+    pool: jnp.ndarray, idx: jnp.ndarray, batch: jnp.ndarray, threshold: float = 0.1
+) -> jnp.ndarray:
+    """Commit only the grids of ``batch`` that are alive; the others keep their pool entry."""
+    keep = is_alive(batch, threshold)[:, None, None, None]
+    return pool.at[idx].set(jnp.where(keep, batch, pool[idx]))
