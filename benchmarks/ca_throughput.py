@@ -13,10 +13,8 @@ import jax
 import numpy as np
 from absl import flags
 
-from benchmarks.common import emit, timeit
-from ca_search import density, rules, simulator
-from runio.cli import run
-from tests.ca_search import reference
+from benchmarks import common
+from ca_search import density, reference, rules, simulator
 
 flags.DEFINE_integer("population", 100, "Rules evaluated at once.")
 flags.DEFINE_integer("n_ics", 128, "ICs per rule.")
@@ -29,16 +27,18 @@ FLAGS = flags.FLAGS
 
 def main(argv):
     del argv
+    results = common.Results("ca_throughput")
     p, m, n, t, r = FLAGS.population, FLAGS.n_ics, FLAGS.n_cells, FLAGS.steps, FLAGS.radius
     rng = np.random.default_rng(0)
     tables = rng.integers(0, 2, (p, 2 ** (2 * r + 1))).astype(np.uint8)
     cells = rng.integers(0, 2, (p, m, n)).astype(np.uint8)
     words = jax.vmap(simulator.pack)(cells)
-    ours = timeit(lambda: simulator.run_population(tables, words, t).block_until_ready())
+    ours = common.timeit(lambda: simulator.run_population(tables, words, t).block_until_ready())
     ref_steps = FLAGS.numpy_steps
-    theirs = timeit(lambda: reference.simulate(tables, cells, ref_steps), repeats=2) * t / ref_steps
+    theirs = (common.timeit(lambda: reference.simulate(tables, cells, ref_steps), repeats=2)
+              * t / ref_steps)
     updates = p * m * n * t
-    emit("ca_throughput", {
+    results.emit({
         "config": {"population": p, "n_ics": m, "n_cells": n, "steps": t, "radius": r},
         "cell_updates_per_s": updates / ours,
         "numpy_cell_updates_per_s": updates / theirs,
@@ -48,12 +48,13 @@ def main(argv):
     density.performance(rules.gkl(), key, 100_000)  # compile
     start = time.perf_counter()
     perf = density.performance(rules.gkl(), jax.random.key(1), 100_000)
-    emit("ca_throughput", {
+    results.emit({
         "config": {"task": "P_149 of GKL", "n_ics": 100_000, "steps": 298},
         "seconds": time.perf_counter() - start,
         "performance": perf,
     })
+    results.close()
 
 
 if __name__ == "__main__":
-    run(main)
+    common.run(main)

@@ -12,49 +12,57 @@ battery's cost does not depend on how well they grow). Prints one JSON line.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import emit
+from absl import flags
+
+from benchmarks import common
+from runio import devices
+
+flags.DEFINE_multi_string("checkpoint", [], "Run folders of nca_jax.grow (default: train two).")
+flags.DEFINE_integer("train_iterations", 60, "Iterations per optimizer when training first.")
+flags.DEFINE_integer("seeds", 8, "Stochastic rollouts per model and experiment.")
+flags.DEFINE_integer("steps", 2000, "Long-horizon and larger-canvas steps.")
+FLAGS = flags.FLAGS
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--checkpoint", action="append", default=[], help="run folders (default: train two)")
-    ap.add_argument("--train_iterations", type=int, default=60)
-    ap.add_argument("--seeds", type=int, default=8)
-    ap.add_argument("--steps", type=int, default=2000)
-    args = ap.parse_args()
+def main(argv):
+    del argv
+    devices.use_cpu_cores()  # as the CLIs
+    from nca_jax.jobs import grow
+    from nca_jax.robustness import battery, loading, report
 
-    from nca_jax import experiment, robustness
-
+    results = common.Results("damage_battery")
     with tempfile.TemporaryDirectory() as tmp:
-        folders, trained = list(args.checkpoint), None
+        folders, trained = list(FLAGS.checkpoint), None
         if not folders:
-            cfg = dataclasses.replace(experiment.GrowConfig(), target="rabbit_face", size=15, optimizer="both",
-                                      max_seconds=0, max_iterations=args.train_iterations, progress=False)
+            cfg = dataclasses.replace(grow.GrowConfig(), target="rabbit_face", size=15,
+                                      optimizer="both", max_seconds=0,
+                                      max_iterations=FLAGS.train_iterations, progress=False)
             t = time.perf_counter()
-            s = experiment.run(cfg, Path(tmp) / "grow")
-            trained = {"seconds": time.perf_counter() - t, "iterations": args.train_iterations,
+            s = grow.run(cfg, Path(tmp) / "grow")
+            trained = {"seconds": time.perf_counter() - t, "iterations": FLAGS.train_iterations,
                        "final_loss": {k: v["final_loss"] for k, v in s.items()}}
             folders = [str(Path(tmp) / "grow" / n) for n in ("adam", "es")]
-        config = robustness.BatteryConfig(seeds=args.seeds, steps=args.steps)
+        config = battery.BatteryConfig(seeds=FLAGS.seeds, steps=FLAGS.steps)
         t0 = time.perf_counter()
-        models = [robustness.load_model(f) for f in folders]
+        models = [loading.load_model(f) for f in folders]
         t1 = time.perf_counter()
         out = Path(tmp) / "damage"
         out.mkdir()
-        robustness.run_battery(models, config, out, progress=False)
+        report.run_battery(models, config, out, progress=False)
         t2 = time.perf_counter()
-        emit("damage_battery", {
-            "models": [m.name for m in models], "grids": [list(m.target.shape[:2]) for m in models],
+        results.emit({
+            "models": [m.name for m in models],
+            "grids": [list(m.target.shape[:2]) for m in models],
             "config": dataclasses.asdict(config), "trained": trained,
             "load_s": t1 - t0, "battery_s": t2 - t1, "total_s": t2 - t0, "goal_s": 120.0,
         })
+    results.close()
 
 
 if __name__ == "__main__":
-    main()
+    common.run(main)

@@ -15,14 +15,20 @@ with the ratios.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
-import json
 import tempfile
 from pathlib import Path
 
-from benchmarks.common import emit
+from absl import flags
+
+from benchmarks import common
 from runio import devices
+from runio.records import read_jsonl
+
+flags.DEFINE_bool("quick", False, "9×9 carrot only.")
+flags.DEFINE_float("max_seconds", 120.0, "Training budget per optimizer (s).")
+flags.DEFINE_integer("seed", 0, "Random seed.")
+FLAGS = flags.FLAGS
 
 CASES = {"carrot": (9, {}), "rabbit_face": (15, {"lr": 0.005})}
 LADDER = (0.05, 0.02, 0.01, 0.005, 0.003)
@@ -30,50 +36,47 @@ LADDER = (0.05, 0.02, 0.01, 0.005, 0.003)
 
 def times_to_losses(metrics_path: Path, ladder=LADDER) -> dict[str, float | None]:
     """Wall time (s) of the first fresh-rollout evaluation at or below each loss."""
-    recs = [json.loads(line) for line in metrics_path.read_text().splitlines() if line.strip()]
-    evals = [(r["wall_time_s"], r["eval_loss"]) for r in recs if "eval_loss" in r]
+    evals = [(r["wall_time_s"], r["eval_loss"]) for r in read_jsonl(metrics_path)
+             if "eval_loss" in r]
     return {f"{level:g}": next((round(t, 2) for t, e in evals if e <= level), None)
             for level in ladder}
 
 
-def main() -> None:
+def main(argv):
+    del argv
     devices.use_cpu_cores()  # as the grow CLI: ES splits its population over the cores
-    from nca_jax import experiment  # after use_cpu_cores: importing evosax runs JAX
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="9×9 carrot only")
-    ap.add_argument("--max_seconds", type=float, default=120.0, help="budget per optimizer")
-    ap.add_argument("--seed", type=int, default=0)
-    args = ap.parse_args()
-    names = ["carrot"] if args.quick else list(CASES)
-    for target in names:
+    from nca_jax.jobs import grow  # after use_cpu_cores: importing evosax runs JAX
+
+    results = common.Results("es_vs_adam")
+    for target in ["carrot"] if FLAGS.quick else list(CASES):
         size, es_over = CASES[target]
-        base = experiment.GrowConfig()
+        base = grow.GrowConfig()
         cfg = dataclasses.replace(base, target=target, size=size, optimizer="both",
-                                  max_seconds=args.max_seconds, seed=args.seed, progress=False,
+                                  max_seconds=FLAGS.max_seconds, seed=FLAGS.seed, progress=False,
                                   es=dataclasses.replace(base.es, **es_over))
         with tempfile.TemporaryDirectory() as out:
-            s = experiment.run(cfg, out)
+            s = grow.run(cfg, out)
             ladders = {n: times_to_losses(Path(out) / n / "metrics.jsonl") for n in s}
         for name, r in s.items():
-            emit("es_vs_adam", {"target": target, "size": size,
-                              "optimizer": name, "reached_target": r["reached_target"],
-                              "time_to_target_s": r["time_to_target_s"],
-                              "iterations_to_target": r["iterations_to_target"],
-                              "final_loss": r["final_loss"], "rollouts": r["rollouts"],
-                              "wall_time_s": r["wall_time_s"],
-                              "devices_used": r["devices_used"],
-                              "es_population": cfg.es.population, "es_lr": cfg.es.lr,
-                              "seconds_to_loss": ladders[name]})
+            results.emit({"target": target, "size": size, "optimizer": name,
+                          "reached_target": r["reached_target"],
+                          "time_to_target_s": r["time_to_target_s"],
+                          "iterations_to_target": r["iterations_to_target"],
+                          "final_loss": r["final_loss"], "rollouts": r["rollouts"],
+                          "wall_time_s": r["wall_time_s"], "devices_used": r["devices_used"],
+                          "es_population": cfg.es.population, "es_lr": cfg.es.lr,
+                          "seconds_to_loss": ladders[name]})
         te, ta = s["es"]["time_to_target_s"], s["adam"]["time_to_target_s"]
         both = [k for k in ladders["es"] if ladders["es"][k] and ladders["adam"][k]]
         rung = both[-1] if both else None
-        emit("es_vs_adam_ratio", {
+        results.emit({
             "target": target, "size": size, "target_loss": cfg.target_loss,
             "es_over_adam": round(te / ta, 2) if te and ta else None,
             "lowest_loss_both_reached": rung,
             "es_over_adam_at_that_loss": round(ladders["es"][rung] / ladders["adam"][rung], 2)
-            if rung else None})
+            if rung else None}, name="es_vs_adam_ratio")
+    results.close()
 
 
 if __name__ == "__main__":
-    main()
+    common.run(main)

@@ -20,10 +20,9 @@ import jax
 import numpy as np
 from absl import flags
 
-from benchmarks.common import emit, timeit
+from benchmarks import common
 from ca_search import simulator
 from runio import devices
-from runio.cli import fail, run
 
 flags.DEFINE_list("peers", ["cellpylib", "cax"], "Peers to compare against.")
 flags.DEFINE_integer("ca_rules", 100, "Rules in our 1-D CA population.")
@@ -56,7 +55,7 @@ def cellpylib_rows() -> list[dict]:
     # same rule, same IC: the two simulators must agree before their speeds mean anything
     ours_hist = np.asarray(simulator.history(table, ic[0], STEPS))
     if not np.array_equal(np.asarray(peer()), ours_hist):
-        fail("cellpylib and ca_search disagree on the same rule and IC")
+        common.fail("cellpylib and ca_search disagree on the same rule and IC")
     start = time.perf_counter()
     for _ in range(FLAGS.cellpylib_runs):
         peer()
@@ -65,7 +64,8 @@ def cellpylib_rows() -> list[dict]:
     p, m = FLAGS.ca_rules, FLAGS.ca_ics
     tables = rng.integers(0, 2, (p, table.size)).astype(np.uint8)
     words = jax.vmap(simulator.pack)(rng.integers(0, 2, (p, m, N_CELLS)).astype(np.uint8))
-    seconds = timeit(lambda: simulator.run_population(tables, words, STEPS).block_until_ready())
+    seconds = common.timeit(
+        lambda: simulator.run_population(tables, words, STEPS).block_until_ready())
     ours_rate = p * m * N_CELLS * STEPS / seconds
     return [{"workload": "1-D CA r=3 N=149 T=150", "unit": "cell-updates/s",
              "ours": ours_rate, "peer": peer_rate, "peer_name": f"cellpylib {cpl.__version__}",
@@ -106,7 +106,7 @@ def cax_rows() -> list[dict]:
 
     models = create(nnx.Rngs(0))
     seed = jax.numpy.zeros((size, size, channels)).at[size // 2, size // 2, 3:].set(1.0)
-    seconds = timeit(lambda: jax.block_until_ready(rollouts(models, seed)))
+    seconds = common.timeit(lambda: jax.block_until_ready(rollouts(models, seed)))
     peer_rate = population / seconds
     workload = (f"growing NCA {size}x{size}, 16 ch, hidden 32, {steps} steps, "
                 f"population {population}")
@@ -128,16 +128,18 @@ def main(argv):
     del argv
     for name in FLAGS.peers:
         if name not in ROWS:
-            fail(f"--peers: unknown peer {name!r}; allowed: {', '.join(ROWS)}")
+            common.fail(f"--peers: unknown peer {name!r}; allowed: {', '.join(ROWS)}")
     devices.use_cpu_cores()  # before JAX runs anything: each core a device
+    results = common.Results("peers")
     for name in FLAGS.peers:
         try:
             rows = ROWS[name]()
         except ImportError:
-            fail(f"--peers={name}: not installed; run pip install -e \".[bench]\"")
+            common.fail(f"--peers={name}: not installed; run pip install -e \".[bench]\"")
         for row in rows:
-            emit("peers", row)
+            results.emit(row)
+    results.close()
 
 
 if __name__ == "__main__":
-    run(main)
+    common.run(main)

@@ -12,14 +12,19 @@ same run, so the ratio shows what the split buys.
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import jax
-import jax.numpy as jnp
+from absl import flags
 
-from benchmarks.common import emit
+from benchmarks import common
 from runio import devices
+
+flags.DEFINE_bool("quick", False, "Fewer populations, shorter timing.")
+flags.DEFINE_list("populations", [], "Populations to time (default: 6,10,40,100,256,1000,4096; "
+                  "--quick: 6,40,256).")
+flags.DEFINE_list("sizes", ["9", "15"], "Grid sizes.")
+FLAGS = flags.FLAGS
 
 # nca_jax is imported inside the functions: importing evosax runs JAX, and main must first
 # make each CPU core a device (devices.use_cpu_cores)
@@ -37,12 +42,13 @@ def _time(fn, min_seconds: float, min_reps: int = 3) -> float:
 
 def generation_rate(population: int, min_seconds: float, steps: int = 35, size: int = 9,
                     n_devices: int = 1) -> dict:
-    from nca_jax import model, targets, train_es
+    from nca_jax.nca import growing
+    from nca_jax.targets.growing import load_target
+    from nca_jax.train import es
 
-    mcfg = model.ModelConfig()
-    cfg = train_es.ESConfig(population=population, min_steps=steps, max_steps=steps,
-                            devices=n_devices)
-    tr = train_es.make(mcfg, cfg, targets.load_target("carrot", size))
+    cfg = es.ESConfig(population=population, min_steps=steps, max_steps=steps)
+    tr = es.make(growing.ModelConfig(), cfg, load_target("carrot", size),
+                 devices.population_mesh(n_devices))
     box = [tr.init(jax.random.PRNGKey(0))]
 
     def one():
@@ -62,52 +68,56 @@ def evaluation_rate(population: int, min_seconds: float, steps: int = 35, size: 
                     n_devices: int = 1) -> float:
     """Rollouts/s of the vmapped population evaluation alone (no ask/tell), the population
     split over ``n_devices``."""
-    from nca_jax import model
+    from nca_jax.nca import growing
 
-    mcfg = model.ModelConfig()
+    mcfg = growing.ModelConfig()
     key = jax.random.PRNGKey(0)
-    p0 = model.init_params(key, mcfg)
+    p0 = growing.init_params(key, mcfg)
     pop = jax.tree.map(lambda a: a + 0.05 * jax.random.normal(key, (population,) + a.shape), p0)
-    x0 = model.seed(mcfg, size, size)
+    x0 = growing.seed(mcfg, size, size)
     mesh = devices.population_mesh(n_devices)
 
     def evaluate(pop, k):
         pop = jax.tree.map(lambda a: devices.shard(a, mesh), pop)
-        return devices.shard(jax.vmap(lambda p: model.rollout(p, x0, k, steps, mcfg))(pop), mesh)
+        ys = jax.vmap(lambda p: growing.rollout(p, x0, k, steps, mcfg))(pop)
+        return devices.shard(ys, mesh)
 
     f = jax.jit(evaluate)
     dt = _time(lambda: f(pop, key), min_seconds)
     return population / dt
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="fewer populations, shorter timing")
-    ap.add_argument("--populations", type=int, nargs="*", default=None)
-    ap.add_argument("--sizes", type=int, nargs="*", default=[9, 15], help="grid sizes")
-    args = ap.parse_args()
+def main(argv):
+    del argv
     devices.use_cpu_cores()
-    pops = args.populations or ([6, 40, 256] if args.quick else [6, 10, 40, 100, 256, 1000, 4096])
-    secs = 1.0 if args.quick else 3.0
-    for size in args.sizes:
+    default = [6, 40, 256] if FLAGS.quick else [6, 10, 40, 100, 256, 1000, 4096]
+    try:
+        pops = [int(p) for p in FLAGS.populations] or default
+        sizes = [int(s) for s in FLAGS.sizes]
+    except ValueError:
+        common.fail("--populations and --sizes take comma-separated whole numbers")
+    secs = 1.0 if FLAGS.quick else 3.0
+    results = common.Results("population_scaling")
+    for size in sizes:
         cfg = {"size": size, "channels": 16, "hidden": 32, "steps": 35}
         for d in device_counts(256):
             r = evaluation_rate(256, secs, size=size, n_devices=d)
-            emit("population_evaluation", {"config": {**cfg, "population": 256, "devices": d},
-                                           "rollouts_per_s": round(r, 1)})
+            results.emit({"config": {**cfg, "population": 256, "devices": d},
+                          "rollouts_per_s": round(r, 1)}, name="population_evaluation")
         for p in pops:
             one = generation_rate(p, secs, size=size)
-            emit("population_scaling", {"config": {**cfg, "population": p, "devices": 1},
-                                        **{k: round(v, 2) for k, v in one.items()}})
+            results.emit({"config": {**cfg, "population": p, "devices": 1},
+                          **{k: round(v, 2) for k, v in one.items()}})
             n = devices.auto_count(p)
             if n > 1:
                 split = generation_rate(p, secs, size=size, n_devices=n)
-                emit("population_scaling", {
+                results.emit({
                     "config": {**cfg, "population": p, "devices": n},
                     **{k: round(v, 2) for k, v in split.items()},
                     "speedup_over_one_device": round(split["generations_per_s"]
                                                      / one["generations_per_s"], 2)})
+    results.close()
 
 
 if __name__ == "__main__":
-    main()
+    common.run(main)

@@ -152,6 +152,7 @@ class _Trials:
         self.start = jax.jit(v(start))
         self.ask = jax.jit(v(ask))
         self.tell = jax.jit(v(tell))
+
         def histories(bits, cells, steps):
             bits = devices.shard(bits, mesh, axis=0)
             return chaos.population_histories(bits, cells, steps)

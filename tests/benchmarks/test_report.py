@@ -1,4 +1,4 @@
-from benchmarks.report import table
+from benchmarks.common import tables
 
 
 def test_rows_of_one_shape_share_a_table_and_constants_are_stated_once():
@@ -7,7 +7,7 @@ def test_rows_of_one_shape_share_a_table_and_constants_are_stated_once():
         {"benchmark": "x", "device": "cpu", "config": {"population": 40}, "rate": 20.0},
         {"benchmark": "x", "device": "cpu", "seconds": 1.5},
     ]
-    text = table(rows)
+    text = tables(rows)
     blocks = [block for block in text.split("\n\n") if block.strip()]
     assert len(blocks) == 3  # the constants' sentence, then one table per row shape
     assert blocks[0] == "All rows: device = cpu."
@@ -15,3 +15,13 @@ def test_rows_of_one_shape_share_a_table_and_constants_are_stated_once():
     assert first[0] == "| rate | population |"
     assert first[2:] == ["| 10 | 6 |", "| 20 | 40 |"]
     assert blocks[2].splitlines()[0] == "| device | seconds |"
+
+
+def test_plain_text_tables_align_their_columns():
+    rows = [{"benchmark": "x", "config": {"population": 6}, "rate": 10.0},
+            {"benchmark": "x", "config": {"population": 4096}, "rate": 2.5}]
+    lines = [line for line in tables(rows, markdown=False).splitlines() if line.strip()]
+    assert lines[0].split() == ["rate", "population"]
+    # every row's second column starts where its header does
+    col = lines[0].index("population")
+    assert [line[col:].strip() for line in lines[1:]] == ["6", "4,096"]

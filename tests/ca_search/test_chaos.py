@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from ca_search import chaos, density, rules
-from tests.ca_search import reference
+from ca_search import reference
 
 
 def _nc_pt_by_hand(history):

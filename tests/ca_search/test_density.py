@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from ca_search import density, rules
-from tests.ca_search import reference
+from ca_search import reference
 
 
 def _reference_correct(table, cells, steps):

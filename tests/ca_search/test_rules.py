@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from ca_search import rules
-from runio.cli import BadInput
+from runio.errors import ConfigError
 
 
 def test_gkl_from_definition_prints_published_hex():
@@ -68,11 +68,11 @@ def test_parse_names_and_forms():
     ],
 )
 def test_bad_hex_is_refused(text, radius, fragment):
-    with pytest.raises(BadInput, match=fragment):
+    with pytest.raises(ConfigError, match=fragment):
         rules.from_hex(text, radius)
 
 
 @pytest.mark.parametrize("radius", [0, 5, -1])
 def test_bad_radius_is_refused(radius):
-    with pytest.raises(BadInput, match="1..4"):
+    with pytest.raises(ConfigError, match="1..4"):
         rules.table_size(radius)

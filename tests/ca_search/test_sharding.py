@@ -9,14 +9,15 @@ import textwrap
 SCRIPT = textwrap.dedent("""
     import json, sys, jax
     from ca_search.experiment import SearchConfig, run_search
+    from runio.devices import population_mesh
     assert jax.device_count() == 4, jax.devices()
     out = {}
     for task in ("density", "chaos"):
         for n in (1, 4):
             config = SearchConfig(task=task, strategy="bglpso", trials=2, generations=3,
-                                  population=8, n_ics=32, performance_ics=128, chunk=3,
-                                  devices=n)
-            s = run_search(config, f"{sys.argv[1]}/{task}{n}", progress=False)
+                                  population=8, n_ics=32, performance_ics=128, chunk=3)
+            s = run_search(config, f"{sys.argv[1]}/{task}{n}", progress=False,
+                           mesh=population_mesh(n))
             hist = open(f"{sys.argv[1]}/{task}{n}/history.csv").read()
             out[f"{task}{n}"] = [s["trials"], hist]
     print(json.dumps(out))

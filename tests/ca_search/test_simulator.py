@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from ca_search import rules, simulator
-from tests.ca_search import reference
+from ca_search import reference
 
 
 @pytest.mark.parametrize("n_ics", [1, 31, 32, 33, 100])

@@ -3,8 +3,10 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from nca_jax import grayscott, style, vgg
-from runio.cli import BadInput
+from nca_jax.style import losses as style
+from nca_jax.style import vgg
+from nca_jax.targets import grayscott
+from runio.errors import ConfigError
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +113,7 @@ def test_make_style_loss_both_kinds(params, spots):
         fn, data = style.make_style_loss(kind, spots[0], key=jax.random.key(0), vgg_params=params)
         loss = jax.jit(fn)(data, jnp.concatenate([spots, 1.0 - spots]))
         assert loss.shape == (2,) and float(loss[0]) < 1e-6 * float(loss[1])
-    with pytest.raises(BadInput, match="vgg, swd"):
+    with pytest.raises(ConfigError, match="vgg, swd"):
         style.make_style_loss("lpips", spots)
-    with pytest.raises(BadInput, match="key"):
+    with pytest.raises(ConfigError, match="key"):
         style.make_style_loss("swd", spots)

@@ -3,8 +3,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from nca_jax import grayscott as gs
-from runio.cli import BadInput
+from nca_jax.targets import grayscott as gs
+from runio.errors import ConfigError
 
 
 def test_laplacian_matches_numpy_loop():
@@ -78,7 +78,7 @@ def test_texture_rgb_seeded_and_any_size():
 
 
 def test_unknown_preset_and_bad_size():
-    with pytest.raises(BadInput, match="maze, spots, stripes"):
+    with pytest.raises(ConfigError, match="maze, spots, stripes"):
         gs.texture("dots", 32)
-    with pytest.raises(BadInput, match="at least 8x8"):
+    with pytest.raises(ConfigError, match="at least 8x8"):
         gs.texture("spots", 4)

@@ -2,26 +2,28 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from nca_jax import evaluate, model, targets, train_adam
+from nca_jax.nca import growing, losses
+from nca_jax.targets.growing import load_target
+from nca_jax.train import adam
 
 
 def test_grad_norm_gives_unit_norm_per_variable():
     g = {"a": jnp.array([3.0, 4.0]), "b": jnp.ones((2, 2)) * 2.0}
-    out = train_adam.normalize_grads(g)
+    out = adam.normalize_grads(g)
     np.testing.assert_allclose(np.asarray(out["a"]), [0.6, 0.8], atol=1e-6)
     np.testing.assert_allclose(np.linalg.norm(np.asarray(out["b"])), 1.0, atol=1e-6)
 
 
 def test_adam_decreases_loss_and_commits_batch_to_pool():
-    mcfg = model.ModelConfig(channels=8, hidden=16)
-    cfg = train_adam.AdamConfig(batch_size=4, min_steps=6, max_steps=8, pool_size=16, lr=5e-3)
-    target = jnp.asarray(targets.load_target("carrot", 5))
-    tr = train_adam.make(mcfg, cfg, target)
+    mcfg = growing.ModelConfig(channels=8, hidden=16)
+    cfg = adam.AdamConfig(batch_size=4, min_steps=6, max_steps=8, pool_size=16, lr=5e-3)
+    target = jnp.asarray(load_target("carrot", 5))
+    tr = adam.make(mcfg, cfg, target)
     state = tr.init(jax.random.PRNGKey(0))
-    seed = np.asarray(model.seed(mcfg, 5, 5))
+    seed = np.asarray(growing.seed(mcfg, 5, 5))
 
     def fresh(s):
-        return float(evaluate.fresh_loss(tr.params(s), target, jax.random.PRNGKey(9), mcfg, 4, 6, 8))
+        return float(losses.fresh_loss(tr.params(s), target, jax.random.PRNGKey(9), mcfg, 4, 6, 8))
 
     before = fresh(state)
     for _ in range(80):

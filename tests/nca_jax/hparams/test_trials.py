@@ -6,8 +6,10 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from nca_jax import hparam_analysis, hparam_trials, hparams
-from runio.cli import BadInput
+from nca_jax.hparams import analysis as hparam_analysis
+from nca_jax.hparams import space as hparams
+from nca_jax.hparams import trials as hparam_trials
+from runio.errors import ConfigError
 
 
 def test_sampling_stays_in_range_and_covers_the_sets():
@@ -78,8 +80,9 @@ def test_evolve_uses_the_same_budget_and_improves_on_a_known_objective():
     assert sum(calls) == len(hs) == 48 and calls == [6] * 8 and gens[-1] == 7
     first, last = losses[:6, 0].mean(), losses[-6:, 0].mean()
     assert last < first
-    with pytest.raises(BadInput, match="--trials"):
+    with pytest.raises(ConfigError, match="multiple of population=4") as e:
         hparam_trials.SearchConfig(mode="evolve", trials=10, population=4)
+    assert e.value.field == "trials"
 
 
 def test_vmapped_group_equals_trials_run_alone():
@@ -93,8 +96,8 @@ def test_vmapped_group_equals_trials_run_alone():
         w, mean_colour = data
         return jnp.sum(w * jnp.square(images.mean((1, 2)) - mean_colour), -1)
 
-    cfg = hparam_trials.SearchConfig(trials=2, train_steps=3, size=size, loss="swd", pool_size=4,
-                                     progress=False)
+    cfg = hparam_trials.SearchConfig(trials=2, train_steps=3, size=size, loss="swd",
+                                     pool_size=4, progress=False)
     base = {"channels": 6, "hidden": 8, "ca_steps": 2, "batch_size": 2, "filters": 4}
     h1 = dict(base, update_rate=0.5, lr=1e-3)
     h2 = dict(base, update_rate=0.9, lr=1e-4)

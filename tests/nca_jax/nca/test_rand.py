@@ -4,7 +4,7 @@ import jax
 import numpy as np
 import pytest
 
-from nca_jax import rand
+from nca_jax.nca import rand
 
 
 @pytest.mark.parametrize("shape", [(7,), (3, 5), (2, 9, 9, 1), (3, 6, 6, 4)])

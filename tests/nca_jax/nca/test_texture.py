@@ -5,8 +5,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from nca_jax import texture_model as tm
-from runio.cli import BadInput
+from nca_jax.nca import texture as tm
+from runio.errors import ConfigError
 
 HAND = {
     "identity": [[0, 0, 0], [0, 1, 0], [0, 0, 0]],
@@ -84,9 +84,11 @@ def test_rgb_channels_and_rollout_masks_steps():
         np.testing.assert_allclose(tm.rollout(params, x0, key, n, 5, cfg), traj[n], atol=1e-6)
 
 
-@pytest.mark.parametrize("kw,flag", [({"channels": 2}, "--channels"), ({"hidden": 0}, "--hidden"),
-                                     ({"n_filters": 17}, "--filters"),
-                                     ({"update_rate": 0.0}, "--update_rate")])
-def test_config_rejects_out_of_range(kw, flag):
-    with pytest.raises(BadInput, match=flag):
+@pytest.mark.parametrize("kw,allowed", [({"channels": 2}, r"\[3, 64\]"),
+                                        ({"hidden": 0}, r"\[1, 1024\]"),
+                                        ({"n_filters": 17}, r"\[1, 16\]"),
+                                        ({"update_rate": 0.0}, r"\(0, 1\]")])
+def test_config_rejects_out_of_range_naming_the_field_and_the_range(kw, allowed):
+    with pytest.raises(ConfigError, match=allowed) as e:
         tm.TextureModelConfig(**kw)
+    assert e.value.field == next(iter(kw))

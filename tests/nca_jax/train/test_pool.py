@@ -2,7 +2,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from nca_jax import pool, train_es
+from nca_jax.train import es, pool
 
 
 def test_reseed_worst_replaces_highest_loss_by_seed():
@@ -37,7 +37,7 @@ def test_es_pool_commits_only_best_member_and_only_living_grids():
     ys = np.random.default_rng(0).uniform(0.2, 1.0, size=(P, B, 3, 3, 5)).astype(np.float32)
     ys[2, 1, ..., 3] = 0.05  # best member's second grid died
     fitness = np.array([0.5, 0.3, 0.1, np.nan], np.float32)
-    out = np.asarray(train_es.commit_best(jnp.asarray(p), jnp.asarray(idx), jnp.asarray(x),
+    out = np.asarray(es.commit_best(jnp.asarray(p), jnp.asarray(idx), jnp.asarray(x),
                                           jnp.asarray(ys), jnp.asarray(fitness)))
     np.testing.assert_array_equal(out[4], ys[2, 0])
     np.testing.assert_array_equal(out[0], x[1])  # dead grid not committed

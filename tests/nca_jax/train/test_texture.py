@@ -10,8 +10,12 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from nca_jax import style, texture_experiment, train_texture, vgg
-from nca_jax import texture_model as tm
+from nca_jax.jobs import texture as texture_job
+from nca_jax.nca import texture as tm
+from nca_jax.style import losses as style
+from nca_jax.style import vgg
+from nca_jax.train import texture as train_texture
+from runio.checkpoint import Checkpointer
 
 SIZE = 24
 MCFG = tm.TextureModelConfig(channels=6, hidden=16, n_filters=4, update_rate=0.5)
@@ -43,11 +47,11 @@ def fresh_loss(params, loss_fn, data):
 
 def test_adam_reduces_loss(target_and_loss):
     _, (loss_fn, data) = target_and_loss
-    tr = train_texture.make(MCFG, TCFG, loss_fn, (SIZE, SIZE))
+    tr = train_texture.make(MCFG, TCFG, loss_fn, data, (SIZE, SIZE))
     state = tr.init(jax.random.PRNGKey(0))
     before = float(fresh_loss(tr.params(state), loss_fn, data))
     for _ in range(40):
-        state, loss = tr.step(state, data)
+        state, _ = tr.step(state)
     after = float(fresh_loss(tr.params(state), loss_fn, data))
     assert np.isfinite(after) and after < 0.8 * before, (before, after)
     # the pool holds grids inside the clamp range
@@ -56,24 +60,26 @@ def test_adam_reduces_loss(target_and_loss):
 
 def test_resume_equals_uninterrupted(tmp_path, target_and_loss):
     target, loss = target_and_loss
-    cfg = texture_experiment.TextureConfig(
+    cfg = texture_job.TextureConfig(
         target="grayscott:stripes", size=SIZE, train_steps=4, loss="swd", checkpoint_every=2,
         gif_steps=3, progress=False, model=MCFG, train=TCFG)
-    full = texture_experiment.train(cfg, target, tmp_path / "full", loss=loss)
-    texture_experiment.train(dataclasses.replace(cfg, train_steps=2), target, tmp_path / "part",
-                             loss=loss)
-    resumed = texture_experiment.train(cfg, target, tmp_path / "part", loss=loss)
+    full = texture_job.train(cfg, target, tmp_path / "full", loss=loss)
+    texture_job.train(dataclasses.replace(cfg, train_steps=2), target, tmp_path / "part",
+                      loss=loss)
+    resumed = texture_job.train(cfg, target, tmp_path / "part", loss=loss)
     assert resumed["final_loss"] == full["final_loss"]
+
     def metrics(run):
         return [json.loads(r) for r in (tmp_path / run / "metrics.jsonl").read_text().splitlines()]
 
     m_full, m_part = metrics("full"), metrics("part")
     assert [r["loss"] for r in m_full] == [r["loss"] for r in m_part]
-    from nca_jax.checkpoint import Checkpointer
-    tr = train_texture.make(MCFG, TCFG, loss[0], (SIZE, SIZE))
-    tmpl = tr.init(jax.random.PRNGKey(0))
-    a, _ = Checkpointer(tmp_path / "full/checkpoints").restore(tmpl)
-    b, _ = Checkpointer(tmp_path / "part/checkpoints").restore(tmpl)
+    tr = train_texture.make(MCFG, TCFG, *loss, (SIZE, SIZE))
+    tmpl = {"state": tr.init(jax.random.PRNGKey(0))}
+    with Checkpointer(tmp_path / "full/checkpoints") as ca, \
+            Checkpointer(tmp_path / "part/checkpoints") as cb:
+        (step_a, a), (step_b, b) = ca.restore(tmpl), cb.restore(tmpl)
+    assert step_a == step_b == 4
     for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b)):
         np.testing.assert_array_equal(np.asarray(x), np.asarray(y))
     s = json.loads((tmp_path / "full/summary.json").read_text())
@@ -87,12 +93,12 @@ def test_es_generation_moves_mean_towards_lower_loss(target_and_loss):
     _, (loss_fn, data) = target_and_loss
     cfg = dataclasses.replace(TCFG, optimizer="es", population=4, sigma=0.05, lr=0.02,
                               ca_steps=2)
-    tr = train_texture.make(MCFG, cfg, loss_fn, (SIZE, SIZE))
+    tr = train_texture.make(MCFG, cfg, loss_fn, data, (SIZE, SIZE))
     state = tr.init(jax.random.PRNGKey(0))
     p0 = tr.params(state)
     for _ in range(3):
-        state, loss = tr.step(state, data)
-    assert np.isfinite(float(loss)) and int(state.iteration) == 3
+        state, m = tr.step(state)
+    assert np.isfinite(float(m["loss"])) and int(state.iteration) == 3
     assert tr.step._cache_size() == 1  # the state's types are stable: compiled once
     moved = sum(float(jnp.abs(a - b).sum()) for a, b in zip(jax.tree.leaves(tr.params(state)),
                                                            jax.tree.leaves(p0)))
@@ -105,9 +111,9 @@ def test_vgg_loss_of_the_first_rollout_is_the_loss_of_seed_noise():
     equals the VGG style loss of the seed-noise images, computed here from vgg/style."""
     size = 16
     target = stripes(size)
-    cfg = texture_experiment.TextureConfig(target="stripes", size=size, loss="vgg",
-                                           model=MCFG, train=TCFG)
-    loss_fn, data = texture_experiment.make_loss(cfg, target, None)
+    cfg = texture_job.TextureConfig(target="stripes", size=size, loss="vgg",
+                                    model=MCFG, train=TCFG)
+    loss_fn, data = texture_job.make_loss(cfg, target, None)
     state = train_texture.adam_init(jax.random.PRNGKey(0), MCFG, TCFG, (size, size))
     x = state.pool[:2]
     got, y = jax.jit(lambda p, x: train_texture.batch_loss(

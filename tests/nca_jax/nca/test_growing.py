@@ -2,7 +2,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from nca_jax import model
+from nca_jax.nca import growing
 
 SOBEL_X = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]) / 8.0
 
@@ -36,25 +36,25 @@ def np_step(w1, b1, w2, b2, x):
 
 
 def random_params(cfg, key, scale=0.2):
-    p = model.init_params(key, cfg)
+    p = growing.init_params(key, cfg)
     leaves, tree = jax.tree.flatten(p)
     keys = jax.random.split(key, len(leaves))
     return jax.tree.unflatten(tree, [scale * jax.random.normal(k, l.shape) for k, l in zip(keys, leaves)])
 
 
 def test_seed_and_zero_last_layer():
-    cfg = model.ModelConfig()
-    p = model.init_params(jax.random.PRNGKey(0), cfg)
+    cfg = growing.ModelConfig()
+    p = growing.init_params(jax.random.PRNGKey(0), cfg)
     assert not np.any(np.asarray(p["out"]["kernel"]))
     assert "bias" not in p["hidden"]
-    x = np.asarray(model.seed(cfg, 5, 7))
+    x = np.asarray(growing.seed(cfg, 5, 7))
     assert x.sum() == 13 and np.all(x[2, 3, 3:] == 1) and np.all(x[2, 3, :3] == 0)
     # a zero last layer changes nothing
-    np.testing.assert_array_equal(np.asarray(model.step(p, jnp.asarray(x), jax.random.PRNGKey(1), cfg)), x)
+    np.testing.assert_array_equal(np.asarray(growing.step(p, jnp.asarray(x), jax.random.PRNGKey(1), cfg)), x)
 
 
 def test_step_matches_numpy_at_fire_rate_one():
-    cfg = model.ModelConfig(channels=8, hidden=12, use_bias=True, fire_rate=1.0)
+    cfg = growing.ModelConfig(channels=8, hidden=12, use_bias=True, fire_rate=1.0)
     params = random_params(cfg, jax.random.PRNGKey(0))
     rng = np.random.default_rng(0)
     x = rng.uniform(0, 1, size=(7, 6, 8)).astype(np.float32)
@@ -63,20 +63,20 @@ def test_step_matches_numpy_at_fire_rate_one():
     w1, b1 = (np.asarray(params["hidden"][k], np.float64) for k in ("kernel", "bias"))
     w2, b2 = (np.asarray(params["out"][k], np.float64) for k in ("kernel", "bias"))
     want = np_step(w1, b1, w2, b2, x.astype(np.float64))
-    got = np.asarray(model.step(params, jnp.asarray(x), jax.random.PRNGKey(3), cfg))
+    got = np.asarray(growing.step(params, jnp.asarray(x), jax.random.PRNGKey(3), cfg))
     np.testing.assert_allclose(got, want, atol=1e-5)
     assert np.all(got[5:, 4:] == 0)  # dead far away: alive masking
 
 
 def test_stochastic_mask_is_per_cell_shared_and_not_rescaled():
-    cfg = model.ModelConfig(fire_rate=0.5)
+    cfg = growing.ModelConfig(fire_rate=0.5)
     params = random_params(cfg, jax.random.PRNGKey(1), scale=0.05)
     x = np.full((32, 32, 16), 0.5, np.float32)
     x[..., 3] = 1.0  # everything alive before and after
     w1, b1 = np.asarray(params["hidden"]["kernel"]), 0.0
     w2, b2 = np.asarray(params["out"]["kernel"]), 0.0
     dx = np.maximum(np_perceive(x) @ w1 + b1, 0) @ w2 + b2
-    got = np.asarray(model.step(params, jnp.asarray(x), jax.random.PRNGKey(2), cfg))
+    got = np.asarray(growing.step(params, jnp.asarray(x), jax.random.PRNGKey(2), cfg))
     fired = np.all(np.abs(got - (x + dx)) < 1e-5, axis=-1)
     idle = np.all(got == x, axis=-1)
     assert np.all(fired ^ idle)  # every cell either took the full update or none
@@ -84,27 +84,27 @@ def test_stochastic_mask_is_per_cell_shared_and_not_rescaled():
 
 
 def test_rollout_is_repeated_step_and_masked_scan_agrees():
-    cfg = model.ModelConfig()
+    cfg = growing.ModelConfig()
     params = random_params(cfg, jax.random.PRNGKey(4), scale=0.1)
-    x = model.seed(cfg, 9, 9)
+    x = growing.seed(cfg, 9, 9)
     key = jax.random.PRNGKey(5)
     y = x
     for t in range(4):
-        y = model.step(params, y, jax.random.fold_in(key, t), cfg)
-    np.testing.assert_array_equal(np.asarray(model.rollout(params, x, key, 4, cfg)), np.asarray(y))
+        y = growing.step(params, y, jax.random.fold_in(key, t), cfg)
+    np.testing.assert_array_equal(np.asarray(growing.rollout(params, x, key, 4, cfg)), np.asarray(y))
     np.testing.assert_allclose(
-        np.asarray(model.rollout_masked(params, x, key, 4, 7, cfg)), np.asarray(y), atol=1e-6
+        np.asarray(growing.rollout_masked(params, x, key, 4, 7, cfg)), np.asarray(y), atol=1e-6
     )
-    traj = model.trajectory(params, x, key, 4, cfg)
+    traj = growing.trajectory(params, x, key, 4, cfg)
     np.testing.assert_allclose(np.asarray(traj[4]), np.asarray(y), atol=1e-6)
 
 
 def test_vmap_over_population_equals_each_member():
-    cfg = model.ModelConfig(hidden=8)
+    cfg = growing.ModelConfig(hidden=8)
     pops = [random_params(cfg, jax.random.PRNGKey(i), 0.1) for i in range(3)]
     stacked = jax.tree.map(lambda *a: jnp.stack(a), *pops)
-    x = model.seed(cfg, 7, 7)
+    x = growing.seed(cfg, 7, 7)
     key = jax.random.PRNGKey(0)
-    out = jax.vmap(lambda p: model.rollout(p, x, key, 5, cfg))(stacked)
+    out = jax.vmap(lambda p: growing.rollout(p, x, key, 5, cfg))(stacked)
     for i, p in enumerate(pops):
-        np.testing.assert_allclose(np.asarray(out[i]), np.asarray(model.rollout(p, x, key, 5, cfg)), atol=1e-6)
+        np.testing.assert_allclose(np.asarray(out[i]), np.asarray(growing.rollout(p, x, key, 5, cfg)), atol=1e-6)

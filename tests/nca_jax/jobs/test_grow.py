@@ -6,37 +6,45 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from nca_jax import experiment, model, train_adam, train_es
-from nca_jax.checkpoint import Checkpointer
+from nca_jax.jobs import grow
+from nca_jax.nca import growing
+from nca_jax.train import adam, es
+from runio.checkpoint import Checkpointer
+from runio.records import read_jsonl
 
-TINY = experiment.GrowConfig(
+TINY = grow.GrowConfig(
     size=5, optimizer="es", max_seconds=0, max_iterations=6, eval_every=2, eval_samples=2,
     checkpoint_every=2, progress=False, gif_steps=3,
-    model=model.ModelConfig(channels=8, hidden=4),
-    es=train_es.ESConfig(population=4, min_steps=3, max_steps=4, pool=True, pool_size=8, batch_size=2),
-    adam=train_adam.AdamConfig(batch_size=2, min_steps=3, max_steps=4, pool_size=8),
+    model=growing.ModelConfig(channels=8, hidden=4),
+    es=es.ESConfig(population=4, min_steps=3, max_steps=4, pool=True, pool_size=8,
+                   batch_size=2),
+    adam=adam.AdamConfig(batch_size=2, min_steps=3, max_steps=4, pool_size=8),
 )
 
 
 def final_state(cfg, out):
+    """The trainer state of the newest checkpoint in ``out``."""
     target = np.zeros((cfg.size, cfg.size, 4), np.float32)
-    template = experiment.make_trainer(cfg.optimizer, cfg, target).init(jax.random.PRNGKey(0))
-    return Checkpointer(out / "checkpoints").restore(template)
+    make = grow.METHODS[cfg.optimizer].make
+    template = make(cfg.model, cfg.method_config(cfg.optimizer), target).init(
+        jax.random.PRNGKey(0))
+    with Checkpointer(out / "checkpoints") as ckpt:
+        return ckpt.restore({"state": template})[1]["state"]
 
 
 @pytest.mark.parametrize("optimizer", ["es", "adam"])
 def test_resumed_run_equals_uninterrupted_run(tmp_path, optimizer):
     cfg = dataclasses.replace(TINY, optimizer=optimizer)
-    experiment.run(cfg, tmp_path / "a")
-    experiment.run(dataclasses.replace(cfg, max_iterations=3), tmp_path / "b")
-    s = experiment.run(cfg, tmp_path / "b")[optimizer]
-    (sa, ca), (sb, cb) = final_state(cfg, tmp_path / "a"), final_state(cfg, tmp_path / "b")
+    grow.run(cfg, tmp_path / "a")
+    grow.run(dataclasses.replace(cfg, max_iterations=3), tmp_path / "b")
+    s = grow.run(cfg, tmp_path / "b")[optimizer]
+    sa, sb = final_state(cfg, tmp_path / "a"), final_state(cfg, tmp_path / "b")
     for x, y in zip(jax.tree.leaves(sa), jax.tree.leaves(sb)):
         np.testing.assert_array_equal(np.asarray(x), np.asarray(y))
-    assert ca["iteration"] == cb["iteration"] == 6
+    assert int(sa.iteration) == int(sb.iteration) == 6
     # the resumed run's records are the uninterrupted ones (apart from wall time)
-    recs = [json.loads(line) for line in (tmp_path / "b" / "metrics.jsonl").read_text().splitlines()]
-    ref = [json.loads(line) for line in (tmp_path / "a" / "metrics.jsonl").read_text().splitlines()]
+    recs = read_jsonl(tmp_path / "b" / "metrics.jsonl")
+    ref = read_jsonl(tmp_path / "a" / "metrics.jsonl")
     assert [r["iteration"] for r in recs] == list(range(1, 7))
     assert [r["loss"] for r in recs] == [r["loss"] for r in ref]
     per_it = cfg.es.population * cfg.es.batch_size if optimizer == "es" else cfg.adam.batch_size
@@ -48,10 +56,10 @@ def test_resumed_run_equals_uninterrupted_run(tmp_path, optimizer):
 
 
 def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(tmp_path, monkeypatch):
-    real = experiment.make_trainer
+    real = grow.METHODS["es"]
 
-    def poisoned(name, config, target):
-        tr = real(name, config, target)
+    def poisoned(*args):
+        tr = real.make(*args)
 
         @jax.jit
         def step(state):
@@ -61,17 +69,18 @@ def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(tmp_path, monkeypa
 
         return tr._replace(step=step)
 
-    monkeypatch.setattr(experiment, "make_trainer", poisoned)
-    with pytest.raises(experiment.Diverged, match="non-finite loss at iteration 5"):
-        experiment.run(TINY, tmp_path)
-    assert Checkpointer(tmp_path / "checkpoints").latest_step() == 4
+    monkeypatch.setitem(grow.METHODS, "es", real._replace(make=poisoned))
+    with pytest.raises(grow.Diverged, match="non-finite loss at iteration 5"):
+        grow.run(TINY, tmp_path)
+    with Checkpointer(tmp_path / "checkpoints") as ckpt:
+        assert ckpt.latest_step() == 4
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert "non-finite" in summary["stop_reason"] and summary["iterations"] == 5
 
 
 def test_both_writes_report(tmp_path):
     cfg = dataclasses.replace(TINY, optimizer="both", max_iterations=2)
-    s = experiment.run(cfg, tmp_path)
+    s = grow.run(cfg, tmp_path)
     report = (tmp_path / "report.md").read_text()
     assert set(s) == {"es", "adam"}
     for name in ("es", "adam"):
@@ -80,12 +89,12 @@ def test_both_writes_report(tmp_path):
 
 
 def test_resume_with_a_different_configuration_is_refused(tmp_path):
-    from runio.cli import BadInput
+    from runio.errors import ConfigError
 
     cfg = dataclasses.replace(TINY, max_iterations=2)
-    experiment.run(cfg, tmp_path)
+    grow.run(cfg, tmp_path)
     changed = dataclasses.replace(cfg, es=dataclasses.replace(cfg.es, sigma=0.5))
-    with pytest.raises(BadInput, match="different configuration"):
-        experiment.run(changed, tmp_path)
-    experiment.run(dataclasses.replace(cfg, max_iterations=3), tmp_path)  # budget may change
+    with pytest.raises(ConfigError, match="another configuration"):
+        grow.run(changed, tmp_path)
+    grow.run(dataclasses.replace(cfg, max_iterations=3), tmp_path)  # budget may change
     assert json.loads((tmp_path / "summary.json").read_text())["iterations"] == 3

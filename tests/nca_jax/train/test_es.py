@@ -3,7 +3,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from nca_jax import evaluate, model, targets, train_es
+from nca_jax.nca import growing, losses
+from nca_jax.targets.growing import load_target
+from nca_jax.train import es
 
 
 def np_shaping(f):
@@ -18,33 +20,33 @@ def np_shaping(f):
 
 def test_fitness_shaping_equals_eq_24_25():
     f = np.random.default_rng(0).permutation(np.linspace(0.1, 2.0, 10)).astype(np.float32)
-    got = np.asarray(train_es.centered_rank_normalized(None, jnp.asarray(f), None, None))
+    got = np.asarray(es.centered_rank_normalized(None, jnp.asarray(f), None, None))
     np.testing.assert_allclose(got, np_shaping(f), atol=1e-5)
     assert abs(got.mean()) < 1e-6 and abs(got.std() - 1) < 1e-5
 
 
 def test_lr_decay_factor_at_thresholds():
-    cfg = train_es.ESConfig()
+    cfg = es.ESConfig()
     for loss, want in [(0.05, 1.0), (0.03, 0.3), (0.02, 0.3), (0.01, 0.15), (0.001, 0.15)]:
-        assert float(train_es.decay_factor(jnp.float32(loss), cfg)) == pytest.approx(want)
+        assert float(es.decay_factor(jnp.float32(loss), cfg)) == pytest.approx(want)
 
 
 @pytest.mark.parametrize("bad", [dict(population=7), dict(sigma=0.0), dict(population=1, antithetic=False)])
 def test_bad_es_configs(bad):
     with pytest.raises(ValueError):
-        train_es.ESConfig(**bad)
+        es.ESConfig(**bad)
 
 
 def test_es_decreases_loss_on_a_tiny_problem():
-    mcfg = model.ModelConfig(channels=8, hidden=8, fire_rate=1.0)
-    cfg = train_es.ESConfig(population=16, sigma=0.02, lr=0.03, min_steps=6, max_steps=8,
-                            decay_thresholds=(), decay_factors=())
-    target = jnp.asarray(targets.load_target("carrot", 5))
-    tr = train_es.make(mcfg, cfg, target)
+    mcfg = growing.ModelConfig(channels=8, hidden=8, fire_rate=1.0)
+    cfg = es.ESConfig(population=16, sigma=0.02, lr=0.03, min_steps=6, max_steps=8,
+                      decay_thresholds=(), decay_factors=())
+    target = jnp.asarray(load_target("carrot", 5))
+    tr = es.make(mcfg, cfg, target)
     state = tr.init(jax.random.PRNGKey(0))
 
     def fresh(s):
-        return float(evaluate.fresh_loss(tr.params(s), target, jax.random.PRNGKey(9), mcfg, 4, 6, 8))
+        return float(losses.fresh_loss(tr.params(s), target, jax.random.PRNGKey(9), mcfg, 4, 6, 8))
 
     before = fresh(state)
     np.testing.assert_allclose(before, float(jnp.mean(target ** 2)) - 0.0, rtol=0.2)
@@ -55,10 +57,10 @@ def test_es_decreases_loss_on_a_tiny_problem():
 
 
 def test_es_step_decays_lr_and_keeps_it_decayed():
-    mcfg = model.ModelConfig(channels=8, hidden=4)
-    cfg = train_es.ESConfig(population=4, lr=0.1, min_steps=2, max_steps=3,
-                            decay_thresholds=(10.0, 1e-9), decay_factors=(0.5, 0.1))
-    tr = train_es.make(mcfg, cfg, jnp.asarray(targets.load_target("carrot", 5)))
+    mcfg = growing.ModelConfig(channels=8, hidden=4)
+    cfg = es.ESConfig(population=4, lr=0.1, min_steps=2, max_steps=3,
+                      decay_thresholds=(10.0, 1e-9), decay_factors=(0.5, 0.1))
+    tr = es.make(mcfg, cfg, jnp.asarray(load_target("carrot", 5)))
     state, m = tr.step(tr.init(jax.random.PRNGKey(0)))
     assert float(m["lr"]) == pytest.approx(0.05)  # mean loss < 10 but > 1e-9
     assert float(state.es_state.opt_state.hyperparams["learning_rate"]) == pytest.approx(0.05)
@@ -67,55 +69,55 @@ def test_es_step_decays_lr_and_keeps_it_decayed():
 
 def test_es_gradient_direction_matches_numpy():
     """One tell with SGD lr=1 moves the mean by -sum_i shaped_i * z_i / (P σ)."""
-    mcfg = model.ModelConfig(channels=4, hidden=2)
-    cfg = train_es.ESConfig(population=6, sigma=0.1, optimizer="sgd", lr=1.0)
-    es = train_es.strategy(mcfg, cfg)
-    mean0 = model.init_params(jax.random.PRNGKey(1), mcfg)
-    st = es.init(jax.random.PRNGKey(2), mean0, es.default_params)
-    pop, st = es.ask(jax.random.PRNGKey(3), st, es.default_params)
+    mcfg = growing.ModelConfig(channels=4, hidden=2)
+    cfg = es.ESConfig(population=6, sigma=0.1, optimizer="sgd", lr=1.0)
+    strategy = es.strategy(mcfg, cfg)
+    mean0 = growing.init_params(jax.random.PRNGKey(1), mcfg)
+    st = strategy.init(jax.random.PRNGKey(2), mean0, strategy.default_params)
+    pop, st = strategy.ask(jax.random.PRNGKey(3), st, strategy.default_params)
     flat = jax.vmap(lambda p: jax.flatten_util.ravel_pytree(p)[0])(pop)
     m0 = np.asarray(st.mean)
     fit = np.array([3.0, 1.0, 2.0, 6.0, 5.0, 4.0], np.float32)
-    st2, _ = es.tell(jax.random.PRNGKey(4), pop, jnp.asarray(fit), st, es.default_params)
+    st2, _ = strategy.tell(jax.random.PRNGKey(4), pop, jnp.asarray(fit), st, strategy.default_params)
     z = (np.asarray(flat) - m0) / 0.1
     want = m0 - np_shaping(fit) @ z / (6 * 0.1)
     np.testing.assert_allclose(np.asarray(st2.mean), want, atol=1e-4)
 
 
 def test_window_fitness_is_mean_of_losses_over_the_window():
-    from tests.nca_jax.test_model import random_params
+    from tests.nca_jax.nca.test_growing import random_params
 
-    mcfg = model.ModelConfig(channels=8, hidden=8)
+    mcfg = growing.ModelConfig(channels=8, hidden=8)
     params = random_params(mcfg, jax.random.PRNGKey(3), 0.1)
-    target = jnp.asarray(targets.load_target("carrot", 5))
-    x = model.seed(mcfg, 5, 5)[None]
+    target = jnp.asarray(load_target("carrot", 5))
+    x = growing.seed(mcfg, 5, 5)[None]
     key = jax.random.PRNGKey(4)
-    y, got = train_es.window_loss(params, x, key, target, mcfg, 3, 6)
-    want = np.mean([np.mean((np.asarray(model.rollout(params, x, key, n, mcfg))[..., :4]
+    y, got = es.window_loss(params, x, key, target, mcfg, 3, 6)
+    want = np.mean([np.mean((np.asarray(growing.rollout(params, x, key, n, mcfg))[..., :4]
                              - np.asarray(target)) ** 2) for n in range(3, 7)])
     np.testing.assert_allclose(float(got[0]), want, rtol=1e-5)
-    np.testing.assert_allclose(np.asarray(y), np.asarray(model.rollout(params, x, key, 6, mcfg)), atol=1e-6)
+    np.testing.assert_allclose(np.asarray(y), np.asarray(growing.rollout(params, x, key, 6, mcfg)), atol=1e-6)
 
 
 def test_dead_members_rank_last():
     ys = np.zeros((3, 2, 4, 4, 5), np.float32)
     ys[1, 0, 2, 2, 3] = 0.5  # member 1 alive in one grid; members 0, 2 dead
     loss = jnp.asarray([0.05, 0.2, 0.01])
-    shaped = np.asarray(train_es.centered_rank_normalized(
-        None, train_es.dead_last(loss, jnp.asarray(ys)), None, None))
+    shaped = np.asarray(es.centered_rank_normalized(
+        None, es.dead_last(loss, jnp.asarray(ys)), None, None))
     # independent: member 1 best (only living), then dead ones by their loss
     np.testing.assert_allclose(shaped, np_shaping(np.array([2.0, 0.0, 1.0])), atol=1e-5)
 
 
 def test_state_types_are_stable_across_steps():
     """Same avals before and after a step: one compilation, AOT-compiled steps fit."""
-    from nca_jax import train_adam
+    from nca_jax.train import adam
 
-    target = jnp.asarray(targets.load_target("carrot", 5))
-    mcfg = model.ModelConfig(channels=8, hidden=4)
-    for tr in (train_es.make(mcfg, train_es.ESConfig(population=4, min_steps=2, max_steps=3), target),
-               train_adam.make(mcfg, train_adam.AdamConfig(batch_size=2, pool_size=4, min_steps=2,
-                                                           max_steps=3), target)):
+    target = jnp.asarray(load_target("carrot", 5))
+    mcfg = growing.ModelConfig(channels=8, hidden=4)
+    for tr in (es.make(mcfg, es.ESConfig(population=4, min_steps=2, max_steps=3), target),
+               adam.make(mcfg, adam.AdamConfig(batch_size=2, pool_size=4, min_steps=2,
+                                               max_steps=3), target)):
         s0 = tr.init(jax.random.PRNGKey(0))
         s1, _ = tr.step(s0)
         assert [jax.typeof(a) for a in jax.tree.leaves(s0)] == [jax.typeof(b) for b in jax.tree.leaves(s1)]

@@ -1,0 +1,70 @@
+"""runio.checkpoint: the one checkpoint format (orbax) — round trip, keeping the last few,
+falling back past a corrupt newest checkpoint, refusing another configuration's."""
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from runio.checkpoint import CheckpointMismatch, Checkpointer
+
+
+def tree(step):
+    return {"w": jnp.arange(4, dtype=jnp.float32) * step, "n": np.int32(step), "t": float(step)}
+
+
+def save_steps(path, steps, keep=3):
+    with Checkpointer(path, keep=keep) as ckpt:
+        for s in steps:
+            ckpt.save(s, {"state": tree(s), "extra": [np.ones(2) * s]})
+
+
+def test_round_trip_keeps_dtypes_and_python_numbers(tmp_path):
+    save_steps(tmp_path, [1, 2])
+    with Checkpointer(tmp_path) as ckpt:
+        step, items = ckpt.restore({"state": tree(0)})
+    assert step == 2
+    got = items["state"]
+    np.testing.assert_array_equal(np.asarray(got["w"]), [0, 2, 4, 6])
+    assert got["w"].dtype == jnp.float32 and got["n"].dtype == np.int32
+    assert got["t"] == 2.0 and isinstance(got["t"], float)
+
+
+def test_only_the_last_few_are_kept(tmp_path):
+    save_steps(tmp_path, [1, 2, 3, 4, 5], keep=2)
+    with Checkpointer(tmp_path, keep=2) as ckpt:
+        assert ckpt.steps() == [4, 5]
+
+
+def _corrupt(step_dir):
+    for f in step_dir.rglob("*"):
+        if f.is_file():
+            f.write_bytes(b"\0garbage")
+
+
+def test_a_corrupt_newest_checkpoint_falls_back_to_the_previous_one(tmp_path, capsys):
+    save_steps(tmp_path, [1, 2, 3])
+    _corrupt(tmp_path / "3")
+    with Checkpointer(tmp_path) as ckpt:
+        step, items = ckpt.restore({"state": tree(0)})
+    assert step == 2
+    np.testing.assert_array_equal(np.asarray(items["state"]["w"]), [0, 2, 4, 6])
+    err = capsys.readouterr().err
+    assert "checkpoint 3" in err and "unreadable" in err and len(err.strip().splitlines()) == 1
+
+
+def test_no_readable_checkpoint_is_file_not_found(tmp_path):
+    save_steps(tmp_path, [1])
+    _corrupt(tmp_path / "1")
+    with Checkpointer(tmp_path) as ckpt, pytest.raises(FileNotFoundError, match="no readable"):
+        ckpt.restore({"state": tree(0)})
+
+
+def test_another_configuration_is_a_mismatch(tmp_path):
+    save_steps(tmp_path, [1])
+    with Checkpointer(tmp_path) as ckpt:
+        with pytest.raises(CheckpointMismatch, match="shape"):
+            ckpt.restore({"state": {"w": jnp.zeros(5), "n": np.int32(0), "t": 0.0}})
+        with pytest.raises(CheckpointMismatch, match="arrays stored"):
+            ckpt.restore({"state": {"w": jnp.zeros(4)}})
+        with pytest.raises(CheckpointMismatch, match="no 'other'"):
+            ckpt.restore({"other": tree(0)})
