@@ -18,7 +18,7 @@ from typing import Callable
 
 from absl import flags
 
-from runio.cli import fail, run as cli_run  # noqa: F401 (fail: for the benchmarks)
+from runio.cli import fail, require, run as cli_run  # noqa: F401 (for the benchmarks)
 from runio.records import dumps
 
 RESULTS_DIR = Path(__file__).parent / "results"

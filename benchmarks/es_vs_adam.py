@@ -1,37 +1,55 @@
-"""Wall time to a target loss, OpenAI-ES vs Adam, with the grow job's defaults.
+"""Time-to-loss ladder: Adam and every ES strategy on the grow job, over seeds.
 
-    python -m benchmarks.es_vs_adam                  # 9×9 carrot and 15×15 rabbit face
-    python -m benchmarks.es_vs_adam --quick          # 9×9 carrot only
+    python -m benchmarks.es_vs_adam --quick      # carrot, Adam + OpenAI-ES + SNES, 2 seeds (≈ 4 min)
+    python -m benchmarks.es_vs_adam              # carrot and rabbit face, every method, 5 seeds
+    python -m benchmarks.es_vs_adam --methods=adam,open_es --targets=rabbit_face --max_seconds=600
 
-Both run on the same machine in the same process, one after the other; the figure of
-merit is the ES/Adam ratio of wall time to the target (JIT compile excluded, the periodic
-fresh-rollout evaluation included for both). ES splits its population over the CPU cores
-as the grow CLI does; on the 15×15 rabbit face it uses ``--es_lr=0.005`` (the 9×9 default
-0.015 is unstable there). Besides the target, each optimizer's time to every loss of a
-ladder (0.05 … 0.003) is read from its fresh-rollout evaluations, and the ratio is given
-at the lowest rung both reached. One JSON line per (target, optimizer) and one per target
-with the ratios.
+For each target × method × seed, the grow job (its defaults, ES split over the devices as
+the CLI does) trains until the fresh-rollout loss reaches ``--target_loss`` or the budget
+runs out. From each run's ``metrics.jsonl`` the wall time to every rung of the ladder
+(0.05, 0.02, 0.01, 0.005, 0.003: the first fresh-rollout evaluation at or below it; JIT
+compile excluded and reported apart, the evaluations included for every method alike), and
+from its summary the final loss (64 fresh rollouts) and the persistence ratio
+``loss(step 1000) / loss(step 40)`` (8 seeds). Per target × method: median, min and max over
+seeds of each, how many seeds reached each rung, and the ES / Adam ratio of median times.
+``--figure`` draws loss against wall time per method (median line, min–max band, log
+scale), one panel per target.
+
+Methods: ``adam`` and the ES strategies of :mod:`nca_jax.train.strategies`. On the 15×15
+rabbit face the ES learning rate is a third of the 9×9 default (larger targets are unstable
+at the carrot's rate).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import tempfile
+import warnings
 from pathlib import Path
 
+import numpy as np
 from absl import flags
 
 from benchmarks import common
 from runio import devices
 from runio.records import read_jsonl
 
-flags.DEFINE_bool("quick", False, "9×9 carrot only.")
-flags.DEFINE_float("max_seconds", 120.0, "Training budget per optimizer (s).")
-flags.DEFINE_integer("seed", 0, "Random seed.")
-FLAGS = flags.FLAGS
-
-CASES = {"carrot": (9, {}), "rabbit_face": (15, {"lr": 0.005})}
+STRATEGY_NAMES = ("open_es", "snes", "pgpe", "ars", "sep_cma_es", "lm_ma_es", "cr_fm_nes")
+METHODS = ("adam",) + STRATEGY_NAMES
+CASES = {"carrot": 9, "rabbit_face": 15}
 LADDER = (0.05, 0.02, 0.01, 0.005, 0.003)
+LARGE_TARGET_LR = 1 / 3  # ES learning rate factor on targets larger than 9×9
+
+flags.DEFINE_bool("quick", False, "Carrot only, adam,open_es,snes, 2 seeds, 40 s each.")
+flags.DEFINE_list("targets", list(CASES), f"Targets: {', '.join(CASES)}.")
+flags.DEFINE_list("methods", list(METHODS), f"Methods: {', '.join(METHODS)}.")
+flags.DEFINE_integer("seeds", 5, "Seeds per target and method.")
+flags.DEFINE_list("max_seconds", ["60", "600"], "Training budget per run (s), per target in "
+                  "the order of --targets (one value: the same for all).")
+flags.DEFINE_float("target_loss", 0.003, "Stop a run at this fresh-rollout loss.")
+flags.DEFINE_string("figure", "", "Write the loss-vs-wall-time figure here (PNG).")
+FLAGS = flags.FLAGS
 
 
 def times_to_losses(metrics_path: Path, ladder=LADDER) -> dict[str, float | None]:
@@ -42,39 +60,183 @@ def times_to_losses(metrics_path: Path, ladder=LADDER) -> dict[str, float | None
             for level in ladder}
 
 
+def eval_curve(metrics_path: Path) -> list[tuple[float, float]]:
+    """``(wall time, fresh-rollout loss)`` of every evaluation of a run."""
+    return [(r["wall_time_s"], r["eval_loss"]) for r in read_jsonl(metrics_path)
+            if "eval_loss" in r]
+
+
+def spread(values: list[float | None]) -> dict:
+    """Median, min and max of the values that exist, and how many do."""
+    got = [v for v in values if v is not None and math.isfinite(v)]
+    if not got:
+        return {"median": None, "min": None, "max": None, "n": 0}
+    return {"median": float(np.median(got)), "min": float(min(got)), "max": float(max(got)),
+            "n": len(got)}
+
+
+def band(curves: list[list[tuple[float, float]]], grid: np.ndarray) -> np.ndarray:
+    """``(3, len(grid))`` median, min and max over runs of each run's last loss at or before
+    each time (a run that stopped keeps its last loss; before its first evaluation: NaN)."""
+    rows = []
+    for curve in curves:
+        t = np.array([c[0] for c in curve])
+        v = np.array([c[1] for c in curve])
+        i = np.searchsorted(t, grid, side="right") - 1
+        rows.append(np.where(i >= 0, v[np.clip(i, 0, None)], np.nan))
+    a = np.array(rows)
+    with warnings.catch_warnings():  # columns before any run's first evaluation: all NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.stack([np.nanmedian(a, 0), np.nanmin(a, 0), np.nanmax(a, 0)])
+
+
+def run_one(grow, target: str, method: str, seed: int, max_seconds: float,
+            target_loss: float) -> dict:
+    base = grow.GrowConfig()
+    es = base.es
+    if method != "adam":
+        es = dataclasses.replace(es, strategy=method, sigma=None, lr=None)
+        if CASES[target] > 9:
+            es = dataclasses.replace(es, lr=es.lr * LARGE_TARGET_LR)
+    cfg = dataclasses.replace(base, target=target, size=CASES[target],
+                              optimizer="adam" if method == "adam" else "es",
+                              max_seconds=max_seconds, seed=seed, progress=False,
+                              target_loss=target_loss, es=es)
+    with tempfile.TemporaryDirectory() as out:
+        s = grow.run(cfg, out)[cfg.optimizer]
+        metrics = Path(out) / "metrics.jsonl"
+        ladder, curve = times_to_losses(metrics), eval_curve(metrics)
+    return {"target": target, "method": method, "seed": seed,
+            "seconds_to_loss": ladder, "compile_s": s["compile_s"],
+            "final_loss": s["final_loss"], "reached_target": s["reached_target"],
+            "persistence": (s["persistence"] or {}).get("ratio"),
+            "iterations": s["iterations"], "rollouts": s["rollouts"],
+            "devices_used": s["devices_used"], "wall_time_s": s["wall_time_s"],
+            "config": {"es_sigma": es.sigma, "es_lr": es.lr, "population": es.population,
+                       "max_seconds": max_seconds} if method != "adam" else
+                      {"adam_lr": cfg.adam.lr, "batch_size": cfg.adam.batch_size,
+                       "max_seconds": max_seconds},
+            "curve": curve}
+
+
+def summarise(runs: list[dict]) -> list[dict]:
+    """One row per target × method: spreads over seeds of every rung, compile, final loss,
+    persistence; the ES / Adam ratio of median times at each rung where both have one."""
+    rows = []
+    for target in dict.fromkeys(r["target"] for r in runs):
+        by_method = {}
+        for method in dict.fromkeys(r["method"] for r in runs if r["target"] == target):
+            rs = [r for r in runs if r["target"] == target and r["method"] == method]
+            by_method[method] = {
+                "target": target, "method": method, "seeds": len(rs),
+                "seconds_to_loss": {k: spread([r["seconds_to_loss"][k] for r in rs])
+                                    for k in rs[0]["seconds_to_loss"]},
+                "compile_s": spread([r["compile_s"] for r in rs]),
+                "final_loss": spread([r["final_loss"] for r in rs]),
+                "persistence": spread([r["persistence"] for r in rs]),
+            }
+        adam = by_method.get("adam")
+        for method, row in by_method.items():
+            if adam is not None and method != "adam":
+                row["over_adam"] = {
+                    k: (round(v["median"] / adam["seconds_to_loss"][k]["median"], 2)
+                        if v["median"] and adam["seconds_to_loss"][k]["median"] else None)
+                    for k, v in row["seconds_to_loss"].items()}
+            rows.append(row)
+    return rows
+
+
+def _span(sp: dict, fmt: str = ".3g") -> str:
+    if not sp["n"]:
+        return "—"
+    return f"{sp['median']:{fmt}} [{sp['min']:{fmt}}–{sp['max']:{fmt}}]"
+
+
+def display(row: dict) -> dict:
+    """A summary row for people: per rung ``median [min–max] n/seeds`` seconds, and the
+    ES / Adam ratio of medians."""
+    out = {"target": row["target"], "method": row["method"]}
+    for k, sp in row["seconds_to_loss"].items():
+        out[f"s to {k}"] = f"{_span(sp)} {sp['n']}/{row['seeds']}"
+    out["compile s"] = _span(row["compile_s"], ".2g")
+    out["final loss"] = _span(row["final_loss"], ".2g")
+    out["loss(1000)/loss(40)"] = _span(row["persistence"], ".3g")
+    if "over_adam" in row:
+        out["÷ adam"] = ", ".join(f"{k}: {v}" for k, v in row["over_adam"].items() if v)
+    return out
+
+
+def figure(runs: list[dict], path: Path, target_loss: float) -> None:
+    from matplotlib.figure import Figure
+
+    targets = list(dict.fromkeys(r["target"] for r in runs))
+    fig = Figure(figsize=(6.5 * len(targets), 4.4))
+    axes = fig.subplots(1, len(targets), squeeze=False)[0]
+    for ax, target in zip(axes, targets):
+        rs = [r for r in runs if r["target"] == target]
+        end = max(c[0] for r in rs for c in r["curve"] or [(1.0, 1.0)])
+        grid = np.linspace(0, end, 200)
+        for i, method in enumerate(dict.fromkeys(r["method"] for r in rs)):
+            curves = [r["curve"] for r in rs if r["method"] == method and r["curve"]]
+            if not curves:
+                continue
+            med, lo, hi = band(curves, grid)
+            color = f"C{i}"
+            ax.plot(grid, med, color=color, lw=2 if method == "adam" else 1.3,
+                    label=f"{method} ({len(curves)} seeds)")
+            ax.fill_between(grid, lo, hi, color=color, alpha=0.15, lw=0)
+        ax.axhline(target_loss, color="k", ls=":", lw=1, label=f"target {target_loss:g}")
+        ax.set_yscale("log")
+        ax.set_xlabel("training wall time (s), compile excluded")
+        ax.set_ylabel("fresh-rollout MSE")
+        ax.set_title(f"{target} {CASES[target]}×{CASES[target]}: median and min–max over seeds")
+        ax.grid(alpha=0.3, which="both")
+        ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def _budgets() -> dict[str, float]:
+    values = [float(v) for v in FLAGS.max_seconds]
+    if len(values) == 1:
+        values = values * len(FLAGS.targets)
+    if len(values) != len(FLAGS.targets):
+        common.fail(f"--max_seconds: give one value or one per target "
+                    f"({len(FLAGS.targets)}), got {len(values)}")
+    if any(not (v > 0 and math.isfinite(v)) for v in values):
+        common.fail(f"--max_seconds: each must be a finite number > 0, got {values}")
+    return dict(zip(FLAGS.targets, values))
+
+
 def main(argv):
     del argv
+    if FLAGS.quick:
+        FLAGS.targets, FLAGS.methods, FLAGS.seeds = ["carrot"], ["adam", "open_es", "snes"], 2
+        FLAGS.max_seconds = ["40"]
+    for t in FLAGS.targets:
+        common.require(t in CASES, f"--targets: unknown target {t!r}; allowed: {', '.join(CASES)}")
+    for m in FLAGS.methods:
+        common.require(m in METHODS, f"--methods: unknown method {m!r}; allowed: "
+                                     f"{', '.join(METHODS)}")
+    common.require(1 <= FLAGS.seeds <= 100, f"--seeds={FLAGS.seeds}: must be in [1, 100]")
+    budgets = _budgets()
     devices.use_cpu_cores()  # as the grow CLI: ES splits its population over the cores
     from nca_jax.jobs import grow  # after use_cpu_cores: importing evosax runs JAX
 
     results = common.Results("es_vs_adam")
-    for target in ["carrot"] if FLAGS.quick else list(CASES):
-        size, es_over = CASES[target]
-        base = grow.GrowConfig()
-        cfg = dataclasses.replace(base, target=target, size=size, optimizer="both",
-                                  max_seconds=FLAGS.max_seconds, seed=FLAGS.seed, progress=False,
-                                  es=dataclasses.replace(base.es, **es_over))
-        with tempfile.TemporaryDirectory() as out:
-            s = grow.run(cfg, out)
-            ladders = {n: times_to_losses(Path(out) / n / "metrics.jsonl") for n in s}
-        for name, r in s.items():
-            results.emit({"target": target, "size": size, "optimizer": name,
-                          "reached_target": r["reached_target"],
-                          "time_to_target_s": r["time_to_target_s"],
-                          "iterations_to_target": r["iterations_to_target"],
-                          "final_loss": r["final_loss"], "rollouts": r["rollouts"],
-                          "wall_time_s": r["wall_time_s"], "devices_used": r["devices_used"],
-                          "es_population": cfg.es.population, "es_lr": cfg.es.lr,
-                          "seconds_to_loss": ladders[name]})
-        te, ta = s["es"]["time_to_target_s"], s["adam"]["time_to_target_s"]
-        both = [k for k in ladders["es"] if ladders["es"][k] and ladders["adam"][k]]
-        rung = both[-1] if both else None
-        results.emit({
-            "target": target, "size": size, "target_loss": cfg.target_loss,
-            "es_over_adam": round(te / ta, 2) if te and ta else None,
-            "lowest_loss_both_reached": rung,
-            "es_over_adam_at_that_loss": round(ladders["es"][rung] / ladders["adam"][rung], 2)
-            if rung else None}, name="es_vs_adam_ratio")
+    runs = []
+    for target in FLAGS.targets:
+        for method in FLAGS.methods:
+            for seed in range(FLAGS.seeds):
+                r = run_one(grow, target, method, seed, budgets[target], FLAGS.target_loss)
+                runs.append(r)
+                results.emit({k: v for k, v in r.items() if k != "curve"},
+                             name="es_vs_adam_runs")
+    for row in summarise(runs):
+        results.emit(display(row))
+    if FLAGS.figure:
+        figure(runs, Path(FLAGS.figure), FLAGS.target_loss)
+        print(f"figure: {FLAGS.figure}")
     results.close()
 
 

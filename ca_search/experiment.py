@@ -32,10 +32,12 @@ from ca_search.curves import save_fitness_plot
 from ca_search.diagram import save_spacetime
 from ca_search.strategies import STRATEGIES, random_genomes
 from runio import devices
-from runio.checkpoint import Checkpointer
-from runio.errors import check
-from runio.records import prepare_out, write_json
+from runio import outdir
+from runio.checkpoint import CheckpointMismatch, Checkpointer
+from runio.errors import ConfigError, check
+from runio.records import differences, write_json
 
+JOB = "ca_search.search"
 TASKS = ("density", "chaos")
 
 
@@ -196,17 +198,23 @@ def run_search(config: SearchConfig, out_dir: str | os.PathLike, overwrite: bool
 
     ``stop_after_chunks`` stops early (as an interruption would), leaving the checkpoint to
     resume from, and returns None."""
-    out = Path(out_dir)
-    config_path = out / "config.json"
-    resume = (not overwrite and (out / "checkpoints").is_dir() and config_path.exists()
-              and json.loads(config_path.read_text()) == dataclasses.asdict(config))
-    out = prepare_out(out, overwrite=overwrite, resume=resume)
-    write_json(config_path, dataclasses.asdict(config))
-    with Checkpointer(out / "checkpoints", keep=2) as ckpt:
-        return _search(config, out, ckpt, resume, progress, stop_after_chunks, mesh)
+    with outdir.claim(out_dir, JOB, resume=True, overwrite=overwrite) as out:
+        config_path = out / "config.json"
+        try:
+            old = json.loads(config_path.read_text())
+        except (OSError, ValueError):
+            old = None
+        changed = differences(old, dataclasses.asdict(config)) if old is not None else []
+        if changed:
+            raise ConfigError("out", f"{out} holds a search with another configuration "
+                                     f"(differs in {', '.join(changed)}); use a new folder or "
+                                     f"pass overwrite")
+        write_json(config_path, dataclasses.asdict(config))  # before any work: resumable
+        with Checkpointer(out / "checkpoints", keep=2) as ckpt:
+            return _search(config, out, ckpt, progress, stop_after_chunks, mesh)
 
 
-def _search(c: SearchConfig, out: Path, ckpt: Checkpointer, resume: bool, progress: bool,
+def _search(c: SearchConfig, out: Path, ckpt: Checkpointer, progress: bool,
             stop_after_chunks: int | None, mesh: Mesh | None) -> dict | None:
     trials = _Trials(c, mesh)
     keys = jax.random.split(jax.random.PRNGKey(c.seed), c.trials)
@@ -222,8 +230,11 @@ def _search(c: SearchConfig, out: Path, ckpt: Checkpointer, resume: bool, progre
         carry = trials.start(keys, pop, fit)
         best0, mean0 = fit.max(1), fit.mean(1)
     done, curves = 0, ([np.asarray(best0)], [np.asarray(mean0)])
-    if resume and ckpt.latest_step() is not None:
-        done, carry, curves = _load_checkpoint(ckpt, carry)
+    if ckpt.latest_step() is not None:
+        try:
+            done, carry, curves = _load_checkpoint(ckpt, carry)
+        except (CheckpointMismatch, FileNotFoundError) as e:
+            raise ConfigError("out", f"cannot resume the checkpoints in {out} ({e})") from None
 
     bar = tqdm(total=c.generations, initial=done, disable=not progress, unit="gen",
                desc=f"{c.strategy} {c.task}")
@@ -277,31 +288,37 @@ def _write_results(c: SearchConfig, out: Path, state, best_curve, mean_curve,
             "trial": t,
             "best_fitness": float(best_fitness[t]),
             "best_rule": rules.to_hex(best_rules[t]),
-            f"p{c.n_cells}": density.performance(best_rules[t], key, c.performance_ics,
-                                                 c.n_cells),
         }
-        if c.task == "chaos":
+        if c.task == "density":
+            entry[f"p{c.n_cells}"] = density.performance(best_rules[t], key, c.performance_ics,
+                                                         c.n_cells)
+        else:
             entry["nc_pt_level9"] = float(chaos.fitness(best_rules[t][None], key, 10,
                                                         c.n_cells, c.steps)[0])
         per_trial.append(entry)
     scores = np.array([e["best_fitness"] for e in per_trial])
-    perf = np.array([e[f"p{c.n_cells}"] for e in per_trial])
     top = int(np.argmax(scores))
     summary = {
         "task": c.task,
         "strategy": c.strategy,
         "best_fitness_mean": float(scores.mean()),
         "best_fitness_std": float(scores.std()),
-        f"p{c.n_cells}_mean": float(perf.mean()),
-        f"p{c.n_cells}_std": float(perf.std()),
         "best_rule": per_trial[top]["best_rule"],
         "wall_time_s": search_seconds,
         "trials": per_trial,
         "config": dataclasses.asdict(c),
     }
-    if c.task == "chaos":
+    if c.task == "density":
+        perf = np.array([e[f"p{c.n_cells}"] for e in per_trial])
+        summary.update({f"p{c.n_cells}_mean": float(perf.mean()),
+                        f"p{c.n_cells}_std": float(perf.std())})
+        measured = (f"P_{c.n_cells} of the best rules (on {c.performance_ics} unbiased ICs): "
+                    f"{perf.mean():.4f} ± {perf.std():.4f}")
+    else:
         nc9 = np.array([e["nc_pt_level9"] for e in per_trial])
         summary.update(nc_pt_level9_mean=float(nc9.mean()), nc_pt_level9_std=float(nc9.std()))
+        measured = (f"NC_pt of the best rules at zlib level 9 (10 fresh ICs): "
+                    f"{nc9.mean():.4f} ± {nc9.std():.4f}")
     write_json(out / "summary.json", summary)
 
     label = "F_I (fraction correct)" if c.task == "density" else "NC_pt"
@@ -309,13 +326,15 @@ def _write_results(c: SearchConfig, out: Path, state, best_curve, mean_curve,
                       f"{c.strategy.upper()} on {c.task}, {c.trials} trials")
     cells = density.sample_ics(jax.random.PRNGKey(c.seed + 2), 1, c.n_cells, "unbiased")[0]
     save_spacetime(out / "best_rule.png",
-                   np.asarray(simulator.history(best_rules[top], cells, 2 * c.n_cells)))
+                   np.asarray(simulator.history(best_rules[top], cells, 2 * c.n_cells)),
+                   title=f"best rule {summary['best_rule']} ({c.strategy}, {c.task}: "
+                         f"{label} {scores[top]:.4f})")
     (out / "report.md").write_text(
         f"# {c.strategy.upper()} on the {c.task} task\n\n"
         f"{c.trials} trials × {c.generations} generations, population {c.population}; "
         f"wall time {search_seconds:.1f} s.\n\n"
         f"Best fitness per trial: {scores.mean():.4f} ± {scores.std():.4f}; "
-        f"P_{c.n_cells} of the best rules: {perf.mean():.4f} ± {perf.std():.4f}.\n\n"
+        f"{measured}.\n\n"
         f"![fitness per generation](fitness.png)\n\n"
         f"Best rule `{summary['best_rule']}` from a random unbiased IC:\n\n"
         f"![space-time diagram](best_rule.png)\n")

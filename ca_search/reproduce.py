@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sys
 from pathlib import Path
 
 from ca_search.experiment import SearchConfig, run_search
-from runio.records import prepare_out
+from runio import outdir
 
 # Rhodes, "Evolving Order and Chaos", Table I: mean best fitness per strategy and task.
 SEED_TABLE1 = {
@@ -16,6 +17,15 @@ SEED_TABLE1 = {
     "chaos": {"bpso": 0.773410, "bglpso": 0.777963, "ga": 0.779528},
 }
 NAMES = {"ga": "GA", "bpso": "BPSO", "bglpso": "BGL-PSO"}
+JOB = "ca_search.table1"
+
+
+def _p(summary: dict, n_cells: int) -> str:
+    """P_N of the best rules (density searches only; chaos rules are not classifiers)."""
+    key = f"p{n_cells}_mean"
+    if key not in summary:
+        return "—"
+    return f"{summary[key]:.3f} ± {summary[f'p{n_cells}_std']:.3f}"
 
 
 def table1_markdown(summaries: dict, base: SearchConfig) -> str:
@@ -45,7 +55,7 @@ def table1_markdown(summaries: dict, base: SearchConfig) -> str:
                 value = f"{sm['best_fitness_mean']:.3f} ± {sm['best_fitness_std']:.3f}"
             lines.append(
                 f"| {task} | {NAMES[s]} | {value} | {seed_value} | {rank_ours[s]} | "
-                f"{rank_seed[s]} | {sm['p149_mean']:.3f} ± {sm['p149_std']:.3f} | "
+                f"{rank_seed[s]} | {_p(sm, base.n_cells)} | "
                 f"{sm['wall_time_s']:.0f} |")
         same = rank_ours == rank_seed
         orderings.append(f"*{task}: the ordering of the strategies "
@@ -67,14 +77,23 @@ def table1_markdown(summaries: dict, base: SearchConfig) -> str:
 
 def run_table1(out_dir: str | os.PathLike, base: SearchConfig, overwrite: bool = False,
                mesh=None) -> str:
-    """Run the six searches (resuming any already done) and write table1.md."""
-    out = prepare_out(out_dir, overwrite=overwrite, resume=True)
-    summaries: dict = {task: {} for task in SEED_TABLE1}
-    for task in SEED_TABLE1:
-        for strategy in SEED_TABLE1[task]:
-            config = dataclasses.replace(base, task=task, strategy=strategy)
-            # a finished search resumes at its last generation and only rewrites its results
-            summaries[task][strategy] = run_search(config, out / f"{task}_{strategy}", mesh=mesh)
-    text = table1_markdown(summaries, base)
-    (Path(out) / "table1.md").write_text(text)
+    """Run the six searches (resuming any already done, each in ``out_dir/<task>_<strategy>``)
+    and write table1.md. ``overwrite`` starts afresh, naming the finished searches it
+    removes."""
+    outdir.check(out_dir, JOB, resume=True, overwrite=overwrite)
+    if overwrite:
+        done = sorted(p.parent.name for p in Path(out_dir).glob("*/summary.json"))
+        if done:
+            print(f"overwrite: removing the finished searches {', '.join(done)} of {out_dir}",
+                  file=sys.stderr)
+    with outdir.claim(out_dir, JOB, resume=True, overwrite=overwrite) as out:
+        summaries: dict = {task: {} for task in SEED_TABLE1}
+        for task in SEED_TABLE1:
+            for strategy in SEED_TABLE1[task]:
+                config = dataclasses.replace(base, task=task, strategy=strategy)
+                # a finished search resumes at its last generation and rewrites its results
+                summaries[task][strategy] = run_search(config, out / f"{task}_{strategy}",
+                                                       mesh=mesh)
+        text = table1_markdown(summaries, base)
+        (out / "table1.md").write_text(text)
     return text

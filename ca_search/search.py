@@ -28,5 +28,7 @@ def main(argv):
           f" over {config.trials} trials; results in {FLAGS.out}")
 
 
+FLAG_NAMES: dict[str, str] = {}  # every config field is named after its flag
+
 if __name__ == "__main__":
-    run(main)
+    run(main, FLAG_NAMES)

@@ -29,5 +29,7 @@ def main(argv):
     print(run_table1(FLAGS.out, base, FLAGS.overwrite, mesh))
 
 
+FLAG_NAMES: dict[str, str] = {}  # every config field is named after its flag
+
 if __name__ == "__main__":
-    run(main)
+    run(main, FLAG_NAMES)

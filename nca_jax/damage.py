@@ -54,24 +54,18 @@ def build_config():
 
 
 def main(argv):
-    from nca_jax.robustness import battery, loading, report
-    from runio.records import prepare_out
+    from nca_jax.robustness import report
 
     config = build_config()
-    out = Path(F.out)
-    require(F.overwrite or not (out.is_dir() and any(out.iterdir())),
-            f"--out={F.out} is not empty; choose a new folder or pass --overwrite")
-    folders = [f for c in F.checkpoint for f in loading.run_folders(c)]
-    models = [loading.load_model(f) for f in folders]
-    for m in models:
-        battery.canvas_for(m.target, config)  # canvas too small: exit 2 before writing
-    out = prepare_out(F.out, overwrite=F.overwrite)
-    results = report.run_battery(models, config, out, progress=F.progress)
+    results = report.run(F.checkpoint, config, F.out, overwrite=F.overwrite,
+                         progress=F.progress)
     for name, s in results["summary"].items():
         at = ", ".join(f"step {k}: {v:.4g}" for k, v in s["loss_at"].items() if v is not None)
         print(f"{name}: loss {at}")
-    print(f"results in {out}/report.md")
+    print(f"results in {Path(F.out) / 'report.md'}")
 
+
+FLAG_NAMES: dict[str, str] = {}  # every config field is named after its flag
 
 if __name__ == "__main__":
-    run(main)
+    run(main, FLAG_NAMES)

@@ -21,20 +21,38 @@ flags.DEFINE_enum("optimizer", "both", ["both", "es", "adam"], "Which trainer(s)
 flags.DEFINE_string("target", "carrot", "Emoji (🥕, carrot, rabbit_face, lizard, 1F955) or image file.")
 flags.DEFINE_integer("size", 9, "Target size in cells (>= 3).")
 flags.DEFINE_integer("padding", 0, "Empty cells around the target.")
-flags.DEFINE_bool("pool", None, "Sample pool on/off for both trainers (default: ES off, Adam on).")
+flags.DEFINE_bool("pool", True, "Sample pool for both trainers (ES: the thesis' one grid per "
+                  "member, the seed every --reseed_every generations; Adam: Mordvintsev's).")
+flags.DEFINE_enum("strategy", "open_es", ["open_es", "snes", "pgpe", "ars", "sep_cma_es",
+                                            "lm_ma_es", "cr_fm_nes"],
+                  "ES strategy (evosax): open_es (OpenAI-ES), snes, pgpe (ClipUp), ars, "
+                  "sep_cma_es, lm_ma_es, cr_fm_nes.")
 flags.DEFINE_integer("population", 64, "ES population size (even with antithetic sampling).")
-flags.DEFINE_float("sigma", 0.015, "ES perturbation standard deviation σ (> 0; thesis 0.01).")
-flags.DEFINE_enum("es_optimizer", "adam", ["adam", "sgd"], "Optimizer applied to the ES gradient.")
-flags.DEFINE_float("es_lr", 0.015, "ES learning rate.")
-flags.DEFINE_bool("antithetic", True, "ES antithetic (mirrored) sampling.")
-flags.DEFINE_list("decay_thresholds", ["0.03", "0.01"], "ES: mean-loss thresholds for lr decay.")
-flags.DEFINE_list("decay_factors", ["0.3", "0.5"], "ES: lr multipliers at those thresholds.")
-flags.DEFINE_integer("es_batch", 0, "ES: start grids per member per generation "
-                     "(0: 1 without pool, 2 with pool; the pool needs >= 2).")
+flags.DEFINE_float("sigma", None, "ES initial perturbation standard deviation σ (> 0; "
+                   "default: the strategy's, see nca_jax/train/strategies.py).")
+flags.DEFINE_enum("es_optimizer", "adam", ["adam", "sgd"],
+                  "optax optimizer of the ES mean (open_es, snes, ars).")
+flags.DEFINE_float("es_lr", None, "ES learning rate of the mean (default: the strategy's; "
+                   "15×15 and larger targets need about a third of it).")
+flags.DEFINE_bool("antithetic", True, "OpenAI-ES antithetic (mirrored) sampling.")
+flags.DEFINE_float("std_lr", 0.0, "SNES, PGPE: learning rate of σ (0: the algorithm's default).")
+flags.DEFINE_float("max_velocity", 0.0, "PGPE ClipUp: largest step of the mean (0: 2 × lr).")
+flags.DEFINE_float("elite_ratio", 0.5, "ARS: share of the antithetic pairs used, in (0, 1].")
+flags.DEFINE_enum("es_fitness", "final", ["final", "window"], "ES fitness: MSE after the "
+                  "rollout, or averaged over steps min_steps..max_steps of it.")
+flags.DEFINE_integer("reseed_every", 2, "ES pool with one grid per member: start from the "
+                     "seed every N generations.")
+flags.DEFINE_list("decay_thresholds", ["0.03", "0.01", "0.006"],
+                  "ES: mean-loss thresholds for lr decay.")
+flags.DEFINE_list("decay_factors", ["0.3", "0.5", "0.5"], "ES: lr multipliers at those thresholds.")
+flags.DEFINE_integer("es_batch", 1, "ES: start grids per member per generation (with the "
+                     "pool and >= 2, the highest-loss one is replaced by the seed).")
 flags.DEFINE_float("adam_lr", 2e-3, "Adam learning rate.")
 flags.DEFINE_enum("lr_schedule", "constant", ["constant", "piecewise"], "Adam lr schedule.")
 flags.DEFINE_integer("batch_size", 8, "Adam batch size.")
 flags.DEFINE_bool("grad_norm", True, "Adam: normalise each variable's gradient.")
+flags.DEFINE_enum("adam_loss", "final", ["final", "window"], "Adam loss: MSE after the "
+                  "rollout, or averaged over steps min_steps..max_steps of it.")
 flags.DEFINE_integer("pool_size", 1024, "Sample pool size.")
 flags.DEFINE_integer("min_steps", 30, "Fewest NCA steps per rollout.")
 flags.DEFINE_integer("max_steps", 39, "Most NCA steps per rollout.")
@@ -43,7 +61,8 @@ flags.DEFINE_bool("bias", False, "Use biases in the update rule.")
 flags.DEFINE_float("fire_rate", 0.5, "Stochastic update probability per cell, in (0, 1].")
 flags.DEFINE_integer("seed", 0, "Random seed.")
 flags.DEFINE_float("target_loss", 0.003, "Stop when the loss on fresh rollouts is <= this.")
-flags.DEFINE_float("max_seconds", 40.0, "Training time limit per optimizer (s).")
+flags.DEFINE_float("max_seconds", 180.0, "Training time limit per optimizer (s); each stops "
+                   "earlier at --target_loss.")
 flags.DEFINE_integer("max_iterations", 0, "Iteration limit per optimizer (0: none).")
 flags.DEFINE_integer("eval_every", 25, "Iterations between fresh-rollout evaluations.")
 flags.DEFINE_integer("checkpoint_every", 200, "Iterations between checkpoints.")
@@ -68,21 +87,22 @@ def build_config():
     from nca_jax.train.es import ESConfig
 
     require(F.out is not None, "--out is required: give an output folder")
-    pool_es = False if F.pool is None else F.pool
-    pool_adam = True if F.pool is None else F.pool
     with within("model"):
         mcfg = ModelConfig(hidden=F.hidden, use_bias=F.bias, fire_rate=F.fire_rate)
     with within("es"):
-        es = ESConfig(population=F.population, sigma=F.sigma, optimizer=F.es_optimizer,
-                      lr=F.es_lr, antithetic=F.antithetic,
+        es = ESConfig(strategy=F.strategy, population=F.population, sigma=F.sigma,
+                      optimizer=F.es_optimizer, lr=F.es_lr, antithetic=F.antithetic,
+                      std_lr=F.std_lr, max_velocity=F.max_velocity, elite_ratio=F.elite_ratio,
+                      fitness=F.es_fitness, reseed_every=F.reseed_every,
                       decay_thresholds=_floats("decay_thresholds"),
                       decay_factors=_floats("decay_factors"),
-                      batch_size=F.es_batch or (2 if pool_es else 1), min_steps=F.min_steps,
-                      max_steps=F.max_steps, pool=pool_es, pool_size=F.pool_size)
+                      batch_size=F.es_batch, min_steps=F.min_steps,
+                      max_steps=F.max_steps, pool=F.pool, pool_size=F.pool_size)
     with within("adam"):
         adam = AdamConfig(lr=F.adam_lr, lr_schedule=F.lr_schedule, batch_size=F.batch_size,
                           min_steps=F.min_steps, max_steps=F.max_steps, grad_norm=F.grad_norm,
-                          pool=pool_adam, pool_size=F.pool_size)
+                          loss=F.adam_loss,
+                          pool=F.pool, pool_size=F.pool_size)
     return GrowConfig(
         target=F.target, size=F.size, padding=F.padding, optimizer=F.optimizer, seed=F.seed,
         target_loss=F.target_loss, max_seconds=F.max_seconds, max_iterations=F.max_iterations,
@@ -110,7 +130,8 @@ def main(argv):
 
 
 # config fields whose flag is not named after them (the rest: see runio.cli.flag_for)
-FLAG_NAMES = {"es.batch_size": "es_batch", "model.use_bias": "bias"}
+FLAG_NAMES = {"es.batch_size": "es_batch", "model.use_bias": "bias", "adam.loss": "adam_loss",
+              "es.fitness": "es_fitness", "es.optimizer": "es_optimizer"}
 
 if __name__ == "__main__":
     run(main, FLAG_NAMES)

@@ -44,5 +44,7 @@ def main(argv):
     print(f"results in {F.out}")
 
 
+FLAG_NAMES: dict[str, str] = {}  # every config field is named after its flag
+
 if __name__ == "__main__":
-    run(main)
+    run(main, FLAG_NAMES)

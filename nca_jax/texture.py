@@ -79,5 +79,8 @@ def main(argv):
           f"{s['wall_time_s']:.1f} s; results in {F.out}")
 
 
+# config fields whose flag is not named after them (the rest: see runio.cli.flag_for)
+FLAG_NAMES = {"model.n_filters": "filters", "model.filter_seed": "seed"}
+
 if __name__ == "__main__":
-    run(main, {"model.n_filters": "filters", "model.filter_seed": "seed"})
+    run(main, FLAG_NAMES)

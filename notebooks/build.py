@@ -70,19 +70,26 @@ Everything here calls `nca_jax`'s public functions (`jobs.grow.run`,
 
 The defaults run in about a minute on a 2-core laptop CPU. Set `PAPER_SCALE = True` for the
 settings of the study (the CLI defaults: 40 s per optimizer, 8 seeds, 2000-step horizons).
+The test suite runs every notebook at a smoke scale (`CA_JAX_LAB_NOTEBOOK_SCALE=smoke`).
 ''',
     '''
 PAPER_SCALE = False  # <- switch to True for the study's settings (minutes, not seconds)
 
+import os
+
 SETTINGS = {
-    False: dict(target="carrot", size=9, es_seconds=12.0, es_iterations=0,
-                adam_seconds=12.0, adam_iterations=0, eval_every=25,
-                seeds=2, steps=200, erase_steps=100, fgsm_steps=150, gif_steps=60),
-    True: dict(target="carrot", size=9, es_seconds=40.0, es_iterations=0,
-               adam_seconds=40.0, adam_iterations=0, eval_every=25,
-               seeds=8, steps=2000, erase_steps=400, fgsm_steps=1000, gif_steps=100),
+    "smoke": dict(target="carrot", size=9, es_seconds=4.0, es_iterations=0,
+                  adam_seconds=4.0, adam_iterations=0, eval_every=25,
+                  seeds=1, steps=60, erase_steps=20, fgsm_steps=60, gif_steps=10),
+    "default": dict(target="carrot", size=9, es_seconds=12.0, es_iterations=0,
+                    adam_seconds=12.0, adam_iterations=0, eval_every=25,
+                    seeds=2, steps=200, erase_steps=100, fgsm_steps=150, gif_steps=60),
+    "paper": dict(target="carrot", size=9, es_seconds=40.0, es_iterations=0,
+                  adam_seconds=40.0, adam_iterations=0, eval_every=25,
+                  seeds=8, steps=2000, erase_steps=400, fgsm_steps=1000, gif_steps=100),
 }
-S = SETTINGS[PAPER_SCALE]
+SCALE = "paper" if PAPER_SCALE else os.environ.get("CA_JAX_LAB_NOTEBOOK_SCALE", "default")
+S = SETTINGS[SCALE]
 S
 ''',
     SETUP.format(prefix="nb01_"),
@@ -233,15 +240,21 @@ zlib level 6 during the chaos search; about 30 minutes on 2 CPU cores).
     '''
 PAPER_SCALE = False  # <- switch to True for the study's settings (≈ 30 min)
 
+import os
+
 SETTINGS = {
-    False: dict(n_cells=149, diagram_steps=149, p149_ics=10_000,
-                trials=2, generations=10, population=20, n_ics=100,
-                chaos_generations=5, compress_level=1, performance_ics=2_000),
-    True: dict(n_cells=149, diagram_steps=149, p149_ics=10_000,
-               trials=10, generations=200, population=100, n_ics=100,
-               chaos_generations=200, compress_level=6, performance_ics=10_000),
+    "smoke": dict(n_cells=149, diagram_steps=149, p149_ics=10_000,
+                  trials=2, generations=3, population=10, n_ics=32,
+                  chaos_generations=2, compress_level=1, performance_ics=500),
+    "default": dict(n_cells=149, diagram_steps=149, p149_ics=10_000,
+                    trials=2, generations=10, population=20, n_ics=100,
+                    chaos_generations=5, compress_level=1, performance_ics=2_000),
+    "paper": dict(n_cells=149, diagram_steps=149, p149_ics=10_000,
+                  trials=10, generations=200, population=100, n_ics=100,
+                  chaos_generations=200, compress_level=6, performance_ics=10_000),
 }
-S = SETTINGS[PAPER_SCALE]
+SCALE = "paper" if PAPER_SCALE else os.environ.get("CA_JAX_LAB_NOTEBOOK_SCALE", "default")
+S = SETTINGS[SCALE]
 S
 ''',
     SETUP.format(prefix="nb03_"),
@@ -416,17 +429,24 @@ GPU).
     '''
 PAPER_SCALE = False  # <- switch to True for the study's settings
 
+import os
+
 SETTINGS = {
-    False: dict(size=32, texture_loss="swd", texture_steps=100, texture_ca_steps=16,
-                texture_hidden=32, search_loss="swd", search_textures=("grayscott:spots",
-                "grayscott:stripes"), trials=2, population=2, search_steps=10, pool_size=8,
-                search_seed=363),
-    True: dict(size=64, texture_loss="vgg", texture_steps=500, texture_ca_steps=20,
-               texture_hidden=96, search_loss="vgg", search_textures=("grayscott:spots",
-               "grayscott:stripes", "grayscott:maze"), trials=8, population=4,
-               search_steps=200, pool_size=32, search_seed=0),
+    "smoke": dict(size=32, texture_loss="swd", texture_steps=30, texture_ca_steps=8,
+                  texture_hidden=16, search_loss="swd", search_textures=("grayscott:spots",
+                  "grayscott:stripes"), trials=2, population=2, search_steps=2, pool_size=8,
+                  search_seed=363),
+    "default": dict(size=32, texture_loss="swd", texture_steps=100, texture_ca_steps=16,
+                    texture_hidden=32, search_loss="swd", search_textures=("grayscott:spots",
+                    "grayscott:stripes"), trials=2, population=2, search_steps=10, pool_size=8,
+                    search_seed=363),
+    "paper": dict(size=64, texture_loss="vgg", texture_steps=500, texture_ca_steps=20,
+                  texture_hidden=96, search_loss="vgg", search_textures=("grayscott:spots",
+                  "grayscott:stripes", "grayscott:maze"), trials=8, population=4,
+                  search_steps=200, pool_size=32, search_seed=0),
 }
-S = SETTINGS[PAPER_SCALE]
+SCALE = "paper" if PAPER_SCALE else os.environ.get("CA_JAX_LAB_NOTEBOOK_SCALE", "default")
+S = SETTINGS[SCALE]
 S
 ''',
     SETUP.format(prefix="nb02_"),

@@ -6,11 +6,13 @@ Saves are synchronous and atomic (orbax writes a temporary folder and renames it
 only the last ``keep`` are kept. Each pytree is stored as its list of leaves; restoring
 takes a template of the same structure (a fresh ``init``), or ``None`` for the raw leaves.
 A newest checkpoint that cannot be read (a crash mid-write, a corrupt file) is skipped
-with a one-line warning, and the newest intact one is restored.
+with a one-line warning, the newest intact one is restored, and the unreadable ones after
+it are removed (so the resumed run can save those steps again).
 """
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -78,15 +80,13 @@ class Checkpointer:
         gives that item's raw leaves as a list. Raises :class:`CheckpointMismatch` when
         the stored arrays do not fit the templates, ``FileNotFoundError`` when none reads."""
         candidates = [step] if step is not None else self.steps()[::-1]
-        errors = []
+        errors, unreadable = [], []
         for s in candidates:
             try:
                 raw = self._read(s)
             except Exception as e:  # orbax raises many types for a torn or corrupt folder
                 errors.append(f"step {s}: {type(e).__name__}")
-                if step is None:
-                    print(f"warning: checkpoint {s} in {self.directory} is unreadable "
-                          f"({type(e).__name__}); trying an older one", file=sys.stderr)
+                unreadable.append(s)
                 continue
             out = {}
             for name, template in templates.items():
@@ -97,9 +97,19 @@ class Checkpointer:
                     out[name] = [np.asarray(stored[k]) for k in sorted(stored)]
                 else:
                     out[name] = _fill(template, stored, name)
+            if step is None and unreadable:
+                self._remove(unreadable)
+                print(f"warning: checkpoint(s) {', '.join(map(str, unreadable))} in "
+                      f"{self.directory} unreadable ({'; '.join(errors)}); resumed from "
+                      f"checkpoint {s} and removed them", file=sys.stderr)
             return s, out
         raise FileNotFoundError(f"no readable checkpoint in {self.directory}"
                                 + (f" ({'; '.join(errors)})" if errors else ""))
+
+    def _remove(self, steps: list[int]) -> None:
+        for s in steps:
+            shutil.rmtree(self.directory / str(s), ignore_errors=True)
+        self._manager.reload()
 
     def close(self) -> None:
         self._manager.close()

@@ -69,14 +69,23 @@ def _parse(argv: list[str]) -> list[str]:
     return rest
 
 
+def _guarded(main: Callable[[list[str]], object], argv: list[str],
+             flag_names: Mapping[str, str] | None) -> object:
+    try:
+        return main(argv)
+    except ConfigError as e:
+        fail(describe(e, flag_names))
+
+
+def invoke(main: Callable[[list[str]], object], argv: list[str],
+           flag_names: Mapping[str, str] | None = None) -> object:
+    """Parse ``argv`` (program name first) and call ``main`` exactly as :func:`run` does,
+    without ``absl.app``'s process set-up, so one process can try many command lines (the
+    tests do). Bad input raises ``SystemExit(2)`` after its one ``error:`` line."""
+    return _guarded(main, _parse(argv), flag_names)
+
+
 def run(main: Callable[[list[str]], object], flag_names: Mapping[str, str] | None = None) -> None:
     """``absl.app.run`` with one-line errors; a :class:`ConfigError` from ``main`` exits 2
     naming the flag (``flag_names`` maps config fields to flags where the names differ)."""
-
-    def guarded(argv):
-        try:
-            return main(argv)
-        except ConfigError as e:
-            fail(describe(e, flag_names))
-
-    app.run(guarded, flags_parser=_parse)
+    app.run(lambda argv: _guarded(main, argv, flag_names), flags_parser=_parse)

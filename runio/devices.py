@@ -117,3 +117,34 @@ def replicate(x: jax.Array, mesh: Mesh | None) -> jax.Array:
     if mesh is None:
         return x
     return jax.lax.with_sharding_constraint(x, NamedSharding(mesh, PartitionSpec()))
+
+
+def available_memory() -> int | None:
+    """Bytes a computation may use on the default device: the accelerator's memory limit,
+    or on a CPU the memory the system reports available (None when unknown)."""
+    dev = jax.devices()[0]
+    if dev.platform != "cpu":
+        try:
+            return int(dev.memory_stats()["bytes_limit"])
+        except Exception:  # not every backend reports memory
+            return None
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_memory(needed: int, field: str, what: str, fix: str) -> None:
+    """Refuse a configuration whose estimated working memory ``needed`` (bytes) exceeds what
+    the device has (:func:`available_memory`), naming the config field to change."""
+    have = available_memory()
+    if have is not None and needed > have:
+        raise ConfigError(field, f"{what} needs about {needed / 2**30:.1f} GiB, more than the "
+                                 f"{have / 2**30:.1f} GiB available; {fix}")

@@ -1,18 +1,15 @@
-"""Results on disk: output folders that are never silently overwritten, atomic strict JSON,
-JSON lines."""
+"""Results on disk: atomic strict JSON, JSON lines (output folders: :mod:`runio.outdir`)."""
 
 from __future__ import annotations
 
 import json
 import math
 import os
-import shutil
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from runio.errors import ConfigError
 
 
 def _plain(obj: Any) -> Any:
@@ -67,22 +64,7 @@ def read_jsonl(path: str | os.PathLike) -> list[dict]:
     return records
 
 
-def prepare_out(out: str | os.PathLike, overwrite: bool = False, resume: bool = False) -> Path:
-    """Create ``out`` as a folder for a run's results.
-
-    An existing file is refused; a non-empty folder is refused unless ``overwrite`` (its
-    contents are removed) or ``resume`` (kept, for runs that continue from checkpoints).
-    """
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise ConfigError("out", f"{out} is a file; give a folder path")
-    if out.is_dir() and any(out.iterdir()):
-        if overwrite:
-            shutil.rmtree(out)
-        elif not resume:
-            raise ConfigError("out", f"{out} is not empty; choose a new folder or pass overwrite")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise ConfigError("out", f"cannot create the folder {out} ({e.strerror})") from None
-    return out
+def differences(old: dict, new: dict) -> list[str]:
+    """The top-level keys whose values differ between two configurations (as JSON)."""
+    a, b = json.loads(dumps(old)), json.loads(dumps(new))
+    return sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))

@@ -11,6 +11,8 @@ import os
 import shutil
 import tempfile
 
+import pytest
+
 _OWNER = "CA_JAX_LAB_TEST_CACHE_OWNER"
 
 
@@ -26,3 +28,14 @@ def pytest_configure(config):
 def pytest_unconfigure(config):
     if os.environ.get(_OWNER) == str(os.getpid()):
         shutil.rmtree(os.environ.pop("JAX_COMPILATION_CACHE_DIR"), ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def run_dir(tmp_path_factory):
+    """The folder of a finished tiny ``nca_jax.grow`` run (Adam, 5×5, 3 iterations)."""
+    from nca_jax.jobs import grow
+    from tests.nca_jax.tiny import GROWN
+
+    out = tmp_path_factory.mktemp("grow") / "run"
+    grow.run(GROWN, out)
+    return out

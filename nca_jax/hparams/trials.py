@@ -38,8 +38,10 @@ from nca_jax.style import vgg
 from nca_jax.targets.textures import load_texture
 from nca_jax.train import texture as train_texture
 from runio.errors import check
-from runio.records import prepare_out, write_json
+from runio import outdir
+from runio.records import write_json
 
+JOB = "nca_jax.hparam_search"
 MODES = ("random", "evolve")
 CHUNK = 50  # training iterations per jitted call (progress granularity)
 
@@ -199,7 +201,11 @@ def run(config: SearchConfig, out_dir) -> dict:
     at the same budget (same number of trials and training steps) to compare against."""
     targets = [load_texture(t, config.size, config.seed, field="textures") for t in config.textures]
     weights = vgg.load_vgg16_params(config.vgg_weights or None) if config.loss == "vgg" else None
-    out = prepare_out(out_dir)  # after the inputs are known to be good
+    with outdir.claim(out_dir, JOB) as out:  # after the inputs are known to be good
+        return _search(config, out, targets, weights)
+
+
+def _search(config: SearchConfig, out: Path, targets, weights) -> dict:
     k_loss = jax.random.PRNGKey(config.seed)  # the same swd features for every texture
     made = [style.make_style_loss(config.loss, t, key=k_loss, vgg_params=weights) for t in targets]
     loss_fn, shared = made[0][0], made[0][1][0]

@@ -24,6 +24,7 @@ import numpy as np
 
 from nca_jax import figures
 from nca_jax.nca import growing, losses
+from nca_jax.robustness import battery
 from nca_jax.targets.growing import load_target
 from nca_jax.train import adam, es, loop
 from nca_jax.train.adam import AdamConfig
@@ -31,10 +32,14 @@ from nca_jax.train.base import Trainer
 from nca_jax.train.es import ESConfig
 from runio import devices
 from runio.errors import check, finite
-from runio.records import prepare_out, write_json
+from runio import outdir
+from runio.records import write_json
 
+JOB = "nca_jax.grow"
 OPTIMIZERS = ("both", "es", "adam")
 STRIP_STEPS = (0, 1, 2, 3, 4, 10, 30, 40, 100, 1000)
+FINAL_SAMPLES = 64  # fresh rollouts of the final loss (and of the check that stops a run)
+PERSISTENCE_SEEDS = 8
 Diverged = loop.Diverged
 
 
@@ -57,7 +62,7 @@ class GrowConfig:
     optimizer: str = "both"
     seed: int = 0
     target_loss: float = 0.003
-    max_seconds: float = 40.0
+    max_seconds: float = 180.0
     max_iterations: int = 0  # 0: no limit
     eval_every: int = 25
     eval_samples: int = 16
@@ -97,8 +102,32 @@ class GrowConfig:
         return getattr(self, name)
 
 
+def memory_bytes(config: GrowConfig, height: int, width: int) -> int:
+    """A rough upper estimate of the working memory of the job's largest trainer (float32):
+    its sample pool, plus Adam's activations kept for the backward pass through
+    ``max_steps`` steps of its batch, or one step's intermediates of the whole ES
+    population (each cell holds its state, perception, hidden layer and update)."""
+    c, cells = config.model.channels, height * width
+    per_cell = 4 * (c + len(config.model.filters) * c + config.model.hidden + c)
+    need = 0
+    for name in config.names:
+        m = config.method_config(name)
+        pool_bytes = (m.pool_size if m.pool else 0) * cells * c * 4
+        if name == "adam":
+            work = 2 * m.batch_size * m.max_steps * cells * per_cell
+        else:
+            work = 2 * m.population * m.batch_size * cells * per_cell
+        need = max(need, pool_bytes + work)
+    return need
+
+
 def config_dict(config: GrowConfig) -> dict:
     return dataclasses.asdict(config)
+
+
+def run_config(config: GrowConfig) -> dict:
+    """What a resumed run must share with the checkpoints it resumes: all but the budget."""
+    return {k: v for k, v in config_dict(config).items() if k not in loop.BUDGET_FIELDS}
 
 
 def device_count(name: str, config: GrowConfig, n_devices: int = 0) -> int:
@@ -116,21 +145,31 @@ def train(name: str, config: GrowConfig, target: np.ndarray, out: Path,
     n = device_count(name, config, n_devices)
     trainer = method.make(config.model, mcfg, target, devices.population_mesh(n))
     target_j = jax.numpy.asarray(target)
-    k_train, k_eval, k_final, k_viz = jax.random.split(jax.random.PRNGKey(config.seed), 4)
+    k_train, k_eval, k_final, k_viz, k_persist = jax.random.split(
+        jax.random.PRNGKey(config.seed), 5)
     steps = (mcfg.min_steps, mcfg.max_steps)
 
-    def evaluate(params, i):
-        e = losses.fresh_loss(params, target_j, jax.random.fold_in(k_eval, i), config.model,
-                              config.eval_samples, *steps)
-        return {"eval_loss": float(e)}
+    def final_loss(params):
+        return float(losses.fresh_loss(params, target_j, k_final, config.model,
+                                       FINAL_SAMPLES, *steps))
 
-    run_config = {k: v for k, v in config_dict(config).items() if k not in loop.BUDGET_FIELDS}
-    res = loop.train(trainer, k_train, out, config.loop_config, run_config, evaluate,
-                     reached=lambda r: r.get("eval_loss", math.inf) <= config.target_loss,
+    def evaluate(params, i):
+        e = float(losses.fresh_loss(params, target_j, jax.random.fold_in(k_eval, i),
+                                    config.model, config.eval_samples, *steps))
+        if e > config.target_loss:
+            return {"eval_loss": e}
+        # at the target on the quick estimate: confirm on the final evaluation's rollouts, so
+        # a run stops as "reached" only when the final loss it reports is at the target
+        return {"eval_loss": e, "confirm_loss": final_loss(params)}
+
+    res = loop.train(trainer, k_train, out, config.loop_config, run_config(config), evaluate,
+                     reached=lambda r: r.get("confirm_loss", math.inf) <= config.target_loss,
                      desc=name)
-    final = math.nan
+    final, persist = math.nan, None
     if not res.diverged:
-        final = float(losses.fresh_loss(res.params, target_j, k_final, config.model, 64, *steps))
+        final = final_loss(res.params)
+        keys = jax.random.split(k_persist, PERSISTENCE_SEEDS)
+        persist = battery.persistence(res.params, target_j, keys, config.model)
     summary = {
         "optimizer": name,
         "final_loss": final,
@@ -138,11 +177,12 @@ def train(name: str, config: GrowConfig, target: np.ndarray, out: Path,
         "compile_s": res.compile_s,
         "iterations": res.iterations,
         "rollouts": res.iterations * mcfg.rollouts_per_iteration,
-        "reached_target": res.reached_iteration is not None,
+        "reached_target": res.reached_iteration is not None and final <= config.target_loss,
         "target_loss": config.target_loss,
         "time_to_target_s": res.reached_time,
         "iterations_to_target": res.reached_iteration,
         "stop_reason": res.stop_reason,
+        "persistence": persist,
         "device": jax.devices()[0].device_kind,
         "devices_used": n,
         "jax_version": jax.__version__,
@@ -173,12 +213,18 @@ def _fmt(x, spec=".4f"):
     return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else format(x, spec)
 
 
+def _persist(s, spec):
+    return spec.format(**s["persistence"]) if s.get("persistence") else "—"
+
+
 def write_report(summaries: dict[str, dict], config: GrowConfig, out: Path) -> None:
     rows = [
         ("reached target", lambda s: "yes" if s["reached_target"] else "no"),
         ("wall time to target (s)", lambda s: _fmt(s["time_to_target_s"], ".1f")),
         ("iterations to target", lambda s: _fmt(s["iterations_to_target"], "d")),
-        ("final loss (fresh rollouts)", lambda s: _fmt(s["final_loss"], ".5f")),
+        ("final loss (64 fresh rollouts)", lambda s: _fmt(s["final_loss"], ".5f")),
+        ("loss at step 40 / step 1000", lambda s: _persist(s, "{loss_40:.4f} / {loss_1000:.4f}")),
+        ("persistence: loss(1000) / loss(40)", lambda s: _persist(s, "{ratio:.2f}")),
         ("total wall time (s)", lambda s: _fmt(s["wall_time_s"], ".1f")),
         ("iterations", lambda s: str(s["iterations"])),
         ("rollouts", lambda s: str(s["rollouts"])),
@@ -190,8 +236,8 @@ def write_report(summaries: dict[str, dict], config: GrowConfig, out: Path) -> N
         f"# Growing NCA: ES vs Adam on `{config.target}` ({config.size}×{config.size})",
         "",
         f"Target loss {config.target_loss:g} (MSE on RGBA, fresh rollouts from the seed); "
-        f"ES: OpenAI-ES, population {config.es.population}, σ={config.es.sigma:g}, "
-        f"{config.es.optimizer} lr {config.es.lr:g}, pool {'on' if config.es.pool else 'off'}, "
+        f"ES: {config.es.strategy}, population {config.es.population}, "
+        f"σ={config.es.sigma:g}, lr {config.es.lr:g}, pool {'on' if config.es.pool else 'off'}, "
         f"population split over {es_devices} device(s); "
         f"Adam: lr {config.adam.lr:g}, batch {config.adam.batch_size}, pool "
         f"{'on' if config.adam.pool else 'off'}. Device: {jax.devices()[0].device_kind}.",
@@ -214,15 +260,21 @@ def run(config: GrowConfig, out_dir: str | Path, n_devices: int = 0) -> dict[str
     """Train as configured into ``out_dir``; returns ``{optimizer: summary}``. ``n_devices``
     splits the ES population (0: the most devices present that divide it)."""
     target = load_target(config.target, config.size, config.padding)
+    devices.check_memory(memory_bytes(config, *target.shape[:2]), "size",
+                         f"a {target.shape[0]}×{target.shape[1]} grid",
+                         "use a smaller size, padding, pool_size, batch_size or population")
     if n_devices:
         devices.check_divisible(config.es.population, devices.population_mesh(n_devices),
                                 "devices")
-    out = prepare_out(out_dir, resume=True)
-    figures.target_png(target, out / "target.png")
-    summaries = {}
-    for name in config.names:
-        sub = out / name if config.optimizer == "both" else out
-        summaries[name] = train(name, config, target, sub, n_devices)
-    if config.optimizer == "both":
-        write_report(summaries, config, out)
+    with outdir.claim(out_dir, JOB, resume=True) as out:
+        subs = {name: out / name if config.optimizer == "both" else out
+                for name in config.names}
+        for sub in {out, *subs.values()}:  # another configuration: refused before writing
+            loop.check_resume(sub, run_config(config))
+        write_json(out / "run_config.json", run_config(config))
+        figures.target_png(target, out / "target.png")
+        summaries = {name: train(name, config, target, sub, n_devices)
+                     for name, sub in subs.items()}
+        if config.optimizer == "both":
+            write_report(summaries, config, out)
     return summaries

@@ -26,7 +26,11 @@ from nca_jax.targets.textures import load_texture
 from nca_jax.train import loop
 from nca_jax.train import texture as train_texture
 from runio.errors import check
-from runio.records import prepare_out, write_json
+from runio import devices, outdir
+from runio.records import write_json
+
+
+JOB = "nca_jax.texture"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,6 +58,30 @@ class TextureConfig:
     def loop_config(self) -> loop.LoopConfig:
         return loop.LoopConfig(max_iterations=self.train_steps,
                                checkpoint_every=self.checkpoint_every, progress=self.progress)
+
+
+def memory_bytes(config: TextureConfig) -> int:
+    """A rough upper estimate of the training's working memory (float32): the pool, the
+    rollout's activations kept for the backward pass (or one step of the ES population),
+    and the style loss's features of the batch (VGG16's first block holds 64 channels at
+    full resolution, a few times over)."""
+    m, t, cells = config.model, config.train, config.size ** 2
+    per_cell = 4 * (m.channels * (m.n_filters + 2) + m.hidden)
+    pool_bytes = t.pool_size * cells * m.channels * 4
+    if t.optimizer == "es":
+        work = 2 * t.population * t.batch_size * cells * per_cell
+        batch = t.population * t.batch_size
+    else:
+        work = 2 * t.batch_size * t.ca_steps * cells * per_cell
+        batch = t.batch_size
+    style_bytes = batch * cells * 4 * 64 * 6 if config.loss == "vgg" else batch * cells * 4 * 64
+    return pool_bytes + work + style_bytes
+
+
+def run_config(config: TextureConfig) -> dict:
+    """What a resumed run must share with the checkpoints it resumes: all but the budget."""
+    return {k: v for k, v in dataclasses.asdict(config).items()
+            if k not in ("train_steps", "progress")}
 
 
 def hyperparameters(config: TextureConfig) -> dict:
@@ -104,9 +132,8 @@ def train(config: TextureConfig, target: np.ndarray, out: Path, loss=None) -> di
     k_train, k_loss, k_viz = _keys(config)
     loss_fn, data = loss or make_loss(config, target, k_loss)
     trainer = train_texture.make(config.model, config.train, loss_fn, data, target.shape[:2])
-    run_config = {k: v for k, v in dataclasses.asdict(config).items()
-                  if k not in ("train_steps", "progress")}
-    res = loop.train(trainer, k_train, out, config.loop_config, run_config, desc="texture")
+    res = loop.train(trainer, k_train, out, config.loop_config, run_config(config),
+                     desc="texture")
     losses = [r["loss"] for r in res.records]
     summary = {
         "target": config.target,
@@ -133,8 +160,11 @@ def train(config: TextureConfig, target: np.ndarray, out: Path, loss=None) -> di
 
 
 def run(config: TextureConfig, out_dir: str | Path) -> dict:
+    devices.check_memory(memory_bytes(config), "size", f"a {config.size}×{config.size} texture",
+                         "use a smaller size, batch_size, ca_steps, pool_size or population")
     target = load_texture(config.target, config.size, config.seed)
     loss = make_loss(config, target, _keys(config)[1])  # bad weights: refused before writing
-    out = prepare_out(out_dir, resume=True)
-    figures.write_png(target, out / "target.png", min_px=256)
-    return train(config, target, out, loss)
+    with outdir.claim(out_dir, JOB, resume=True) as out:
+        loop.check_resume(out, run_config(config))  # refused before writing anything
+        figures.write_png(target, out / "target.png", min_px=256)
+        return train(config, target, out, loss)

@@ -34,3 +34,19 @@ def fresh_loss(
     keys = jax.random.split(key, n_samples)
     ys = jax.vmap(lambda k, t: growing.rollout(params, x0, k, t, config))(keys, n)
     return jnp.mean(mse(ys, target))
+
+
+def window(params, x, key, target, mcfg: growing.ModelConfig, min_steps: int, max_steps: int):
+    """Grids after ``max_steps`` steps and their MSE averaged over steps min..max (a loss
+    that asks the shape to be right, and to stay right, over a window of steps;
+    differentiable). Step ``t`` draws its fire mask as :func:`growing.rollout` does."""
+
+    def body(carry, t):
+        x, acc = carry
+        x = growing.step(params, x, jax.random.fold_in(key, t), mcfg)
+        acc = acc + jnp.where(t + 1 >= min_steps, mse(x, target), 0.0)
+        return (x, acc), None
+
+    acc0 = jnp.zeros(x.shape[:-3], jnp.float32)
+    (y, acc), _ = jax.lax.scan(body, (x, acc0), jnp.arange(max_steps))
+    return y, acc / (max_steps - min_steps + 1)

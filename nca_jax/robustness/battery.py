@@ -180,19 +180,38 @@ def fgsm_attack(params, target, keys, mcfg, n_steps: int, eps, first, last,
     return _batched(params, target, keys, mcfg, n_steps, perturb, snap_steps)
 
 
+PERSISTENCE_STEPS = (40, 1000)
 
 
-def recovery(curve, start: int, reference: float) -> tuple[float, int | None]:
-    """``(peak, steps)`` of a loss curve after a damage at index ``start``.
+def persistence(params, target, keys, mcfg: growing.ModelConfig,
+                steps: tuple[int, int] = PERSISTENCE_STEPS) -> dict:
+    """Does a grown shape last? The mean loss over the seed ``keys`` at ``steps[0]`` (the
+    end of training rollouts) and ``steps[1]`` (far past them), and their ratio
+    ``loss(late) / loss(early)``: about 1 for a shape that stays, ≫ 1 for one that
+    dissolves or keeps growing."""
+    early, late = steps
+    ls, _ = long_horizon(params, jnp.asarray(target), keys, mcfg, late)
+    mean = np.asarray(ls).mean(0)
+    return {f"loss_{early}": float(mean[early]), f"loss_{late}": float(mean[late]),
+            "ratio": float(mean[late] / mean[early])}
+
+
+def recovery(curve, start: int, undamaged) -> tuple[float, int | None]:
+    """``(peak, steps)`` of a loss curve after a damage at index ``start``, measured against
+    the ``undamaged`` curve of the same rollouts (same keys, same steps).
 
     ``peak`` = max of ``curve[start:]``; ``steps`` = the first ``i >= 0`` with
-    ``curve[start + i] <= 2 · reference`` (0 if the damaged state itself is within 2×),
-    ``None`` if that never happens within the curve.
+    ``curve[start + i] <= 2 · undamaged[start + i]`` (0 if the damaged state itself is
+    within 2× of the undamaged one at that step), ``None`` if that never happens within the
+    shorter of the two curves.
     """
-    tail = np.asarray(curve, np.float64)[start:]
+    curve = np.asarray(curve, np.float64)
+    ref = np.asarray(undamaged, np.float64)
+    tail = curve[start:]
     peak = float(np.max(tail)) if tail.size else math.nan
-    ok = np.nonzero(tail <= 2.0 * reference)[0]
-    return peak, (int(ok[0]) if ok.size else None)
+    n = min(curve.size, ref.size) - start
+    ok = np.nonzero(curve[start:start + n] <= 2.0 * ref[start:start + n])[0] if n > 0 else []
+    return peak, (int(ok[0]) if len(ok) else None)
 
 
 # -------------------------------------------------------------------------- the battery
@@ -206,6 +225,15 @@ def canvas_for(target: np.ndarray, config: BatteryConfig) -> int:
         raise ConfigError("canvas", f"{canvas} is smaller than a model's training size "
                                     f"{grid}×{grid}")
     return canvas
+
+
+def memory_bytes(mcfg: growing.ModelConfig, canvas: int, config: BatteryConfig) -> int:
+    """A rough upper estimate of the battery's working memory on its largest grid (float32):
+    one step's intermediates of every seed's rollout (state, perception, hidden layer,
+    update, and FGSM's gradient of them), and the strips' snapshots."""
+    c = mcfg.channels
+    per_cell = 4 * (c + len(mcfg.filters) * c + mcfg.hidden + c)
+    return 3 * config.seeds * canvas ** 2 * per_cell + len(LONG_STRIP) * canvas ** 2 * c * 4
 
 
 def _clip(steps, n):
@@ -254,26 +282,20 @@ def battery_for_model(params, mcfg: growing.ModelConfig, target: np.ndarray,
 
 
 def damage_summary(res: dict) -> dict[str, dict]:
-    """Per damage: pre-damage loss, peak loss after it, steps back within 2× (None: never).
-
-    Erasing / FGSM after growth: reference = mean loss at step ``d - 1``, measured from
-    step ``d``. FGSM during growth: reference = the undamaged mean loss at the attack's
-    last step, measured from that step.
-    """
+    """Per damage: the undamaged loss at the damage step, the peak loss after it, and the
+    steps until the mean loss is back within 2× of the undamaged mean loss at the same step
+    (None: never), from the damage step (erasing, FGSM after growth) or from the attack's
+    last step (FGSM during growth)."""
+    clean = res["long_horizon"]["losses"].mean(0)
     out = {}
     for name, r in res["erase"].items():
-        mean = r["losses"].mean(0)
-        d = r["damage_step"]
-        out[f"erase {name}"] = _damage_row(mean, d, float(mean[d - 1]))
+        out[f"erase {name}"] = _damage_row(r["losses"].mean(0), r["damage_step"], clean)
     r = res["fgsm_during_growth"]
-    last = r["last_step"]
-    clean = res["long_horizon"]["losses"].mean(0)
-    ref = float(clean[last]) if last < clean.size else math.nan
-    out[f"FGSM during growth ε={r['eps']:g}"] = _damage_row(r["losses"].mean(0), last, ref)
+    out[f"FGSM during growth ε={r['eps']:g}"] = _damage_row(r["losses"].mean(0),
+                                                             r["last_step"], clean)
     for key, r in res["fgsm_after_growth"].items():
-        mean = r["losses"].mean(0)
-        d = r["damage_step"]
-        out[f"FGSM after growth ε={key}"] = _damage_row(mean, d, float(mean[d - 1]))
+        out[f"FGSM after growth ε={key}"] = _damage_row(r["losses"].mean(0), r["damage_step"],
+                                                         clean)
     return out
 
 
@@ -281,8 +303,8 @@ def finite_or_none(v: float) -> float | None:
     return float(v) if math.isfinite(v) else None
 
 
-def _damage_row(mean, start, reference) -> dict:
-    peak, steps = recovery(mean, start, reference)
-    return {"damage_step": start, "pre_damage_loss": finite_or_none(reference),
-            "peak_loss": finite_or_none(peak),
-            "recovery_steps": steps}
+def _damage_row(mean, start, clean) -> dict:
+    peak, steps = recovery(mean, start, clean)
+    at = float(clean[start]) if start < clean.size else math.nan
+    return {"damage_step": start, "undamaged_loss": finite_or_none(at),
+            "peak_loss": finite_or_none(peak), "recovery_steps": steps}

@@ -10,10 +10,12 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from nca_jax.robustness import plots
+from nca_jax.robustness import loading, plots
 from nca_jax.robustness.battery import (REPORT_STEPS, BatteryConfig, battery_for_model,
-                                        canvas_for, damage_summary, finite_or_none)
+                                        canvas_for, damage_summary, finite_or_none,
+                                        memory_bytes)
 from nca_jax.robustness.loading import TrainedModel, unique_names
+from runio import devices, outdir
 from runio.records import write_json
 
 
@@ -56,6 +58,26 @@ def _json_ready(res: dict) -> dict:
 
 
 EXPERIMENTS = ("long_horizon", "erase", "fgsm_during_growth", "fgsm_after_growth", "larger_canvas")
+
+
+JOB = "nca_jax.damage"
+
+
+def run(checkpoints: list[str], config: BatteryConfig, out_dir: str | Path,
+        overwrite: bool = False, progress: bool = True) -> dict:
+    """The damage job: load the models of the run folders ``checkpoints`` (a folder of an
+    ``optimizer=both`` run gives its two), check the canvas and the output folder before
+    any work, then :func:`run_battery` into ``out_dir``."""
+    outdir.check(out_dir, JOB, overwrite=overwrite)
+    folders = [f for c in checkpoints for f in loading.run_folders(c)]
+    models = [loading.load_model(f) for f in folders]
+    for m in models:
+        canvas = canvas_for(m.target, config)
+        devices.check_memory(memory_bytes(m.mcfg, canvas, config), "canvas",
+                             f"the battery on a {canvas}×{canvas} canvas",
+                             "use a smaller canvas or fewer seeds")
+    with outdir.claim(out_dir, JOB, overwrite=overwrite) as out:
+        return run_battery(models, config, out, progress)
 
 
 def run_battery(models: list[TrainedModel], config: BatteryConfig, out: str | Path,
@@ -107,10 +129,10 @@ def write_report(results: dict, figures: dict, config: BatteryConfig, out: Path)
         f"{config.seeds} stochastic rollouts per model and experiment (same keys for all); "
         "loss = MSE on RGBA against the training target; curves show the mean over seeds "
         "with a min–max band, log scale. Damages act on the state right after the named "
-        f"step. Recovery = steps after the damage until the mean loss is back within 2× the "
-        f"pre-damage loss (step {config.damage_step - 1} for erasing and FGSM after growth; "
-        f"for FGSM during growth the undamaged loss at step {config.fgsm_until}, counted from "
-        f"step {config.fgsm_until}).",
+        f"step. Recovery = steps after the damage (for FGSM during growth: after its last step, "
+        f"{config.fgsm_until}) until the damaged rollouts' mean loss is back within 2× of the "
+        "undamaged rollouts' mean loss at the same step (same keys: the long-horizon curve), "
+        "or \"never\" within the simulated steps.",
         "",
         "| model | checkpoint | target | grid | larger canvas |",
         "| --- | --- | --- | --- | --- |",
@@ -125,12 +147,12 @@ def write_report(results: dict, figures: dict, config: BatteryConfig, out: Path)
                   "| --- |" + " --- |" * len(s["loss_at"]),
                   "| mean MSE | " + " | ".join(_fmt(v) for v in s["loss_at"].values()) + " |",
                   "",
-                  "| damage | at step | pre-damage loss | peak loss after "
-                  "| steps back within 2× |",
+                  "| damage | at step | undamaged loss there | peak loss after "
+                  "| steps back within 2× of undamaged |",
                   "| --- | --- | --- | --- | --- |"]
         for dname, r in s["damages"].items():
             steps = "never" if r["recovery_steps"] is None else str(r["recovery_steps"])
-            lines.append(f"| {dname} | {r['damage_step']} | {_fmt(r['pre_damage_loss'])} | "
+            lines.append(f"| {dname} | {r['damage_step']} | {_fmt(r['undamaged_loss'])} | "
                          f"{_fmt(r['peak_loss'])} | {steps} |")
         lines.append("")
         for title, path in figures.get("strips", {}).get(name, []):

@@ -1,7 +1,9 @@
 """Gradient training of the growing NCA with optax Adam, as an ``(init, step)`` pair.
 
 Each step rolls a batch out for a random number of steps in ``[min_steps, max_steps]``
-(one number per batch), takes the MSE on RGBA against the target, optionally normalises
+(one number per batch), takes the MSE on RGBA against the target (or, with
+``loss="window"``, the MSE averaged over every step from ``min_steps`` to ``max_steps``,
+which asks the shape to hold over a window of steps), optionally normalises
 each variable's gradient to unit L2 norm (Mordvintsev), and applies Adam. With the pool
 on, the batch comes from a sample pool whose highest-loss grid is replaced by the seed,
 and the rolled-out batch is committed back.
@@ -23,6 +25,7 @@ from nca_jax.train.base import Trainer
 from runio.errors import check, finite
 
 SCHEDULES = ("constant", "piecewise")
+LOSSES = ("final", "window")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,9 +38,13 @@ class AdamConfig:
     grad_norm: bool = True
     pool: bool = True
     pool_size: int = 1024
+    # "final": MSE after a random number of steps in [min_steps, max_steps] (Mordvintsev);
+    # "window": MSE averaged over every step from min_steps to max_steps of one rollout
+    loss: str = "final"
 
     def __post_init__(self):
         check(finite(self.lr) and 0 < self.lr <= 1, "lr", f"must be in (0, 1], got {self.lr}")
+        check(self.loss in LOSSES, "loss", f"must be one of {LOSSES}, got {self.loss!r}")
         check(self.lr_schedule in SCHEDULES, "lr_schedule",
               f"must be one of {SCHEDULES}, got {self.lr_schedule!r}")
         pool.check_config(self.batch_size, self.min_steps, self.max_steps, self.pool,
@@ -95,6 +102,10 @@ def make(mcfg: growing.ModelConfig, cfg: AdamConfig, target: jnp.ndarray,
         n = jax.random.randint(k_n, (), cfg.min_steps, cfg.max_steps + 1)
 
         def loss_fn(params):
+            if cfg.loss == "window":
+                y, loss = losses.window(params, x, k_roll, target, mcfg, cfg.min_steps,
+                                        cfg.max_steps)
+                return jnp.mean(loss), y
             y = growing.rollout_masked(params, x, k_roll, n, cfg.max_steps, mcfg)
             return jnp.mean(losses.mse(y, target)), y
 

@@ -30,7 +30,7 @@ from tqdm import tqdm
 from nca_jax.train.base import Trainer
 from runio.checkpoint import CheckpointMismatch, Checkpointer
 from runio.errors import ConfigError, check, finite
-from runio.records import append_jsonl, dumps, read_jsonl, write_json
+from runio.records import append_jsonl, differences, dumps, read_jsonl, write_json
 
 #: Fields of a loop config that may change when a run is resumed.
 BUDGET_FIELDS = ("max_seconds", "max_iterations", "progress")
@@ -76,10 +76,6 @@ class Result(NamedTuple):
     diverged: str | None  # the message when a non-finite number stopped the run
 
 
-def _same(a: dict, b: dict) -> bool:
-    return json.loads(dumps(a)) == json.loads(dumps(b))
-
-
 def check_resume(out: Path, run_config: dict) -> None:
     """Refuse to resume a run of ``out`` whose recorded configuration differs."""
     path = out / "run_config.json"
@@ -88,9 +84,8 @@ def check_resume(out: Path, run_config: dict) -> None:
             old = json.loads(path.read_text())
         except ValueError:
             old = None
-        if old is not None and not _same(old, run_config):
-            changed = sorted(k for k in set(old) | set(run_config)
-                             if json.loads(dumps(old.get(k))) != json.loads(dumps(run_config.get(k))))
+        changed = differences(old, run_config) if old is not None else []
+        if changed:
             raise ConfigError("out", f"{out} holds a run with another configuration (differs in "
                                      f"{', '.join(changed)}); use a new folder, or change only "
                                      f"the budget ({', '.join(BUDGET_FIELDS[:2])})")

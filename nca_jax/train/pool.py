@@ -52,6 +52,14 @@ def start_batch(pool: jnp.ndarray, key: jax.Array, batch: int, enabled: bool,
     return idx, reseed_worst(x, target, seed)
 
 
+def sample_or_seed(pool: jnp.ndarray, key: jax.Array, seed: jnp.ndarray, use_seed):
+    """One pool slot and a batch of one grid: the seed when ``use_seed`` (traced), else the
+    slot's grid (the one-grid pool of the ES thesis, where reseeding the worst grid of the
+    batch would always reseed)."""
+    idx, x = sample(pool, key, 1)
+    return idx, jnp.where(use_seed, seed[None], x)
+
+
 def commit(pool: jnp.ndarray, idx: jnp.ndarray, batch: jnp.ndarray) -> jnp.ndarray:
     return pool.at[idx].set(batch)
 

@@ -13,3 +13,41 @@ def test_times_to_losses_takes_the_first_evaluation_at_or_below_each_rung(tmp_pa
     path.write_text("".join(json.dumps(r) + "\n" for r in recs))
     assert times_to_losses(path, (0.05, 0.02, 0.01, 0.005, 0.003)) == {
         "0.05": 2.0, "0.02": 2.0, "0.01": 4.0, "0.005": 4.0, "0.003": None}
+
+
+def test_spread_ignores_missing_values():
+    from benchmarks.es_vs_adam import spread
+
+    assert spread([3.0, None, 1.0, 2.0, float("nan")]) == {"median": 2.0, "min": 1.0,
+                                                           "max": 3.0, "n": 3}
+    assert spread([None, None])["n"] == 0
+
+
+def test_band_holds_each_runs_last_loss_until_its_next_evaluation():
+    import numpy as np
+
+    from benchmarks.es_vs_adam import band
+
+    a = [(1.0, 0.5), (2.0, 0.1)]  # stops at t = 2 (target reached): keeps 0.1
+    b = [(1.5, 0.3), (3.0, 0.2)]
+    got = band([a, b], np.array([0.5, 1.0, 1.5, 2.5, 3.0]))
+    nan = float("nan")
+    want = np.array([[nan, 0.5, 0.4, 0.2, 0.15],  # medians
+                     [nan, 0.5, 0.3, 0.1, 0.1],  # minima
+                     [nan, 0.5, 0.5, 0.3, 0.2]])  # maxima
+    np.testing.assert_allclose(got, want)
+
+
+def test_summary_ratios_are_medians_over_adams():
+    from benchmarks.es_vs_adam import summarise
+
+    def run(method, seed, t01):
+        return {"target": "carrot", "method": method, "seed": seed,
+                "seconds_to_loss": {"0.01": t01}, "compile_s": 1.0, "final_loss": 0.01,
+                "persistence": 2.0}
+
+    rows = summarise([run("adam", 0, 2.0), run("adam", 1, 4.0),
+                      run("open_es", 0, 9.0), run("open_es", 1, None), run("open_es", 2, 3.0)])
+    es = next(r for r in rows if r["method"] == "open_es")
+    assert es["seconds_to_loss"]["0.01"] == {"median": 6.0, "min": 3.0, "max": 9.0, "n": 2}
+    assert es["over_adam"]["0.01"] == 2.0  # 6 / 3

@@ -25,3 +25,23 @@ def test_plain_text_tables_align_their_columns():
     # every row's second column starts where its header does
     col = lines[0].index("population")
     assert [line[col:].strip() for line in lines[1:]] == ["6", "4,096"]
+
+
+def test_latest_keeps_the_newest_row_of_each_configuration():
+    from benchmarks.report import latest
+
+    rows = [  # newest first
+        {"device": "cpu", "n_devices": 2, "config": {"population": 6}, "rate": 3.0},
+        {"device": "cpu", "n_devices": 2, "config": {"population": 40}, "rate": 2.0},
+        {"device": "cpu", "n_devices": 2, "config": {"population": 6}, "rate": 1.0},
+        {"device": "gpu", "n_devices": 1, "config": {"population": 6}, "rate": 9.0},
+    ]
+    assert [r["rate"] for r in latest(rows, "population_scaling")] == [3.0, 2.0, 9.0]
+
+
+def test_sections_are_the_modules_that_exist():
+    from benchmarks.report import modules
+
+    names = modules()
+    assert "es_vs_adam" in names and "peers" in names
+    assert "sharding" not in names and "common" not in names and "report" not in names

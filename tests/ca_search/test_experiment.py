@@ -1,7 +1,5 @@
 import csv
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -91,30 +89,3 @@ def test_table1_ranks_and_seed_numbers():
     for task, row in SEED_TABLE1.items():
         for value in row.values():
             assert f"| {value} |" in text
-
-
-def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "ca_search.search", *args],
-                          capture_output=True, text=True, timeout=300)
-
-
-def test_cli_bad_input(tmp_path):
-    afile = tmp_path / "afile"
-    afile.write_text("x")
-    full = tmp_path / "full"
-    full.mkdir()
-    (full / "x").write_text("x")
-    cases = [
-        (["--strategy=cmaes", f"--out={tmp_path / 'a'}"], "--strategy"),
-        (["--task=order", f"--out={tmp_path / 'a'}"], "--task"),
-        (["--population=1", f"--out={tmp_path / 'a'}"], "--population"),
-        (["--trials=0", f"--out={tmp_path / 'a'}"], "--trials"),
-        (["--generations=0", f"--out={tmp_path / 'a'}"], "--generations"),
-        ([f"--out={afile}"], "--out"),
-        ([f"--out={full}"], "--out"),
-    ]
-    for args, flag in cases:
-        proc = _cli(*args)
-        lines = proc.stderr.strip().splitlines()
-        assert proc.returncode == 2, (args, proc.stderr)
-        assert len(lines) == 1 and flag in lines[0] and "Traceback" not in proc.stderr

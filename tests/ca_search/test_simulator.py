@@ -56,3 +56,15 @@ def test_elementary_rule_90_from_single_cell_is_pascal_mod_2():
             from math import comb
             expected[n // 2 - t + 2 * k] ^= comb(t, k) % 2
         assert np.array_equal(hist[t], expected)
+
+
+def test_spacetime_figure_shows_the_history_with_labelled_axes():
+    from ca_search.diagram import spacetime_figure
+
+    hist = np.random.default_rng(0).integers(0, 2, (7, 11)).astype(np.uint8)
+    fig = spacetime_figure(hist, title="rule 30")
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "cell" and ax.get_ylabel() == "time step"
+    assert ax.get_title() == "rule 30"
+    shown = np.asarray(ax.images[0].get_array())
+    np.testing.assert_array_equal(shown, np.where(hist > 0, 0, 255))  # live cells black

@@ -1,4 +1,4 @@
-"""Execute every teaching notebook at its default settings; check a few key results."""
+"""Execute every teaching notebook at its smoke scale; check a few key results."""
 
 from __future__ import annotations
 
@@ -69,6 +69,7 @@ def test_notebook_executes(name, tmp_path, monkeypatch):
     # the kernel imports this checkout's packages, whatever is installed
     path = os.environ.get("PYTHONPATH")
     monkeypatch.setenv("PYTHONPATH", str(REPO) + (os.pathsep + path if path else ""))
+    monkeypatch.setenv("CA_JAX_LAB_NOTEBOOK_SCALE", "smoke")  # the real scales: one switch away
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
                                      resources={"metadata": {"path": str(tmp_path)}})

@@ -3,23 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from runio.errors import ConfigError
-from runio.records import append_jsonl, prepare_out, read_jsonl, write_json
-
-
-def test_prepare_out_refuses_files_and_nonempty_folders(tmp_path):
-    f = tmp_path / "file"
-    f.write_text("x")
-    with pytest.raises(ConfigError, match="is a file"):
-        prepare_out(f)
-    d = tmp_path / "d"
-    d.mkdir()
-    (d / "keep").write_text("x")
-    with pytest.raises(ConfigError, match="not empty"):
-        prepare_out(d)
-    assert prepare_out(d, resume=True) == d and (d / "keep").exists()
-    prepare_out(d, overwrite=True)
-    assert list(d.iterdir()) == []
+from runio.records import append_jsonl, differences, read_jsonl, write_json
 
 
 def test_json_writers_accept_numpy(tmp_path):
@@ -43,3 +27,10 @@ def test_read_jsonl_skips_a_torn_last_line(tmp_path):
     path.write_text('{"i": 1}\n{"i": 2}\n{"i": 3, "lo')
     assert read_jsonl(path) == [{"i": 1}, {"i": 2}]
     assert read_jsonl(tmp_path / "missing.jsonl") == []
+
+
+def test_differences_name_the_top_level_keys_that_changed():
+    old = {"lr": 0.1, "model": {"hidden": 32}, "seed": 0, "gone": 1}
+    new = {"lr": 0.1, "model": {"hidden": 16}, "seed": 0, "added": (1, 2)}
+    assert differences(old, new) == ["added", "gone", "model"]
+    assert differences(new, dict(new)) == []

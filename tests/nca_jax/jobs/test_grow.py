@@ -98,3 +98,22 @@ def test_resume_with_a_different_configuration_is_refused(tmp_path):
         grow.run(changed, tmp_path)
     grow.run(dataclasses.replace(cfg, max_iterations=3), tmp_path)  # budget may change
     assert json.loads((tmp_path / "summary.json").read_text())["iterations"] == 3
+
+
+def test_a_corrupt_newest_checkpoint_and_a_torn_save_resume_to_the_same_end(tmp_path, capsys):
+    cfg = dataclasses.replace(TINY, optimizer="adam")
+    grow.run(cfg, tmp_path / "a")
+    grow.run(dataclasses.replace(cfg, max_iterations=4), tmp_path / "b")
+    ckpts = tmp_path / "b" / "checkpoints"
+    for f in (ckpts / "4").rglob("*"):  # the newest checkpoint is damaged ...
+        if f.is_file():
+            f.write_bytes(b"\0torn")
+    # ... and a save that a kill interrupted left its temporary folder behind
+    (ckpts / "6.orbax-checkpoint-tmp-123").mkdir()
+    grow.run(cfg, tmp_path / "b")
+    assert "resumed from checkpoint 2" in capsys.readouterr().err  # one warning
+    sa, sb = final_state(cfg, tmp_path / "a"), final_state(cfg, tmp_path / "b")
+    for x, y in zip(jax.tree.leaves(sa), jax.tree.leaves(sb)):
+        np.testing.assert_array_equal(np.asarray(x), np.asarray(y))
+    recs = read_jsonl(tmp_path / "b" / "metrics.jsonl")
+    assert [r["iteration"] for r in recs] == list(range(1, 7))

@@ -135,13 +135,16 @@ def test_fgsm_curve_equals_manual_rollout(rp):
 # ----------------------------------------------------------------------------- metrics
 
 
-def test_recovery_metric_on_hand_made_curves():
+def test_recovery_metric_against_the_undamaged_curve_at_the_same_step():
+    clean = [1.0, 0.1, 0.1, 0.1, 0.1, 0.12, 0.14, 0.16]  # the undamaged curve drifts up
     c = [1.0, 0.1, 0.1, 0.9, 0.5, 0.25, 0.2, 0.15]
-    # damage at index 3, pre-damage 0.1: within 2× (<= 0.2) first at index 6 -> 3 steps
-    assert battery.recovery(c, 3, 0.1) == (0.9, 3)
-    assert battery.recovery(c, 3, 0.01) == (0.9, None)  # never
-    assert battery.recovery([0.1, 0.1, 0.15, 0.3], 2, 0.1) == (0.3, 0)  # already within 2×
-    assert battery.recovery([0.1, 0.5, 0.2], 1, 0.1) == (0.5, 1)  # exactly 2× counts
+    # damage at index 3: within 2x of clean first at index 5 (0.25 > 0.24) -> index 6 (0.2 <= 0.28)
+    assert battery.recovery(c, 3, clean) == (0.9, 3)
+    assert battery.recovery(c, 3, [x / 10 for x in clean]) == (0.9, None)  # never
+    assert battery.recovery([0.1, 0.1, 0.15, 0.3], 2, [0.1, 0.1, 0.1, 0.1]) == (0.3, 0)
+    assert battery.recovery([0.1, 0.5, 0.2], 1, [0.1, 0.1, 0.1]) == (0.5, 1)  # exactly 2x
+    # a curve longer than the undamaged one is judged only where both exist
+    assert battery.recovery([0.1, 0.9, 0.9, 0.1], 1, [0.1, 0.1, 0.1]) == (0.9, None)
 
 
 # ------------------------------------------------------------------------ larger canvas
@@ -165,3 +168,13 @@ def test_canvas_smaller_than_training_grid_is_refused():
     with pytest.raises(ConfigError, match="smaller than the training size") as e:
         battery.pad_target(np.zeros((9, 9, 4), np.float32), 8)
     assert e.value.field == "canvas"
+
+
+def test_persistence_is_the_ratio_of_mean_losses_of_a_manual_rollout(rp):
+    params, target, keys = rp
+    got = battery.persistence(params, jnp.asarray(target), keys, MCFG, steps=(3, 8))
+    curves = np.stack([manual_curve(params, target, k, 8) for k in keys])
+    mean = curves.mean(0)
+    assert got["loss_3"] == pytest.approx(mean[3], rel=1e-5)
+    assert got["loss_8"] == pytest.approx(mean[8], rel=1e-5)
+    assert got["ratio"] == pytest.approx(mean[8] / mean[3], rel=1e-5)

@@ -5,7 +5,7 @@ import pytest
 
 from nca_jax.nca import growing, losses
 from nca_jax.targets.growing import load_target
-from nca_jax.train import es
+from nca_jax.train import es, evolution
 
 
 def np_shaping(f):
@@ -26,9 +26,10 @@ def test_fitness_shaping_equals_eq_24_25():
 
 
 def test_lr_decay_factor_at_thresholds():
-    cfg = es.ESConfig()
+    cfg = es.ESConfig(decay_thresholds=(0.03, 0.01), decay_factors=(0.3, 0.5))
     for loss, want in [(0.05, 1.0), (0.03, 0.3), (0.02, 0.3), (0.01, 0.15), (0.001, 0.15)]:
-        assert float(es.decay_factor(jnp.float32(loss), cfg)) == pytest.approx(want)
+        got = evolution.decay_factor(jnp.float32(loss), cfg.decay_thresholds, cfg.decay_factors)
+        assert float(got) == pytest.approx(want)
 
 
 @pytest.mark.parametrize("bad", [dict(population=7), dict(sigma=0.0), dict(population=1, antithetic=False)])
@@ -71,14 +72,14 @@ def test_es_gradient_direction_matches_numpy():
     """One tell with SGD lr=1 moves the mean by -sum_i shaped_i * z_i / (P σ)."""
     mcfg = growing.ModelConfig(channels=4, hidden=2)
     cfg = es.ESConfig(population=6, sigma=0.1, optimizer="sgd", lr=1.0)
-    strategy = es.strategy(mcfg, cfg)
+    strategy, params = es.strategy(mcfg, cfg)
     mean0 = growing.init_params(jax.random.PRNGKey(1), mcfg)
-    st = strategy.init(jax.random.PRNGKey(2), mean0, strategy.default_params)
-    pop, st = strategy.ask(jax.random.PRNGKey(3), st, strategy.default_params)
+    st = strategy.init(jax.random.PRNGKey(2), mean0, params)
+    pop, st = strategy.ask(jax.random.PRNGKey(3), st, params)
     flat = jax.vmap(lambda p: jax.flatten_util.ravel_pytree(p)[0])(pop)
     m0 = np.asarray(st.mean)
     fit = np.array([3.0, 1.0, 2.0, 6.0, 5.0, 4.0], np.float32)
-    st2, _ = strategy.tell(jax.random.PRNGKey(4), pop, jnp.asarray(fit), st, strategy.default_params)
+    st2, _ = strategy.tell(jax.random.PRNGKey(4), pop, jnp.asarray(fit), st, params)
     z = (np.asarray(flat) - m0) / 0.1
     want = m0 - np_shaping(fit) @ z / (6 * 0.1)
     np.testing.assert_allclose(np.asarray(st2.mean), want, atol=1e-4)
@@ -92,7 +93,7 @@ def test_window_fitness_is_mean_of_losses_over_the_window():
     target = jnp.asarray(load_target("carrot", 5))
     x = growing.seed(mcfg, 5, 5)[None]
     key = jax.random.PRNGKey(4)
-    y, got = es.window_loss(params, x, key, target, mcfg, 3, 6)
+    y, got = losses.window(params, x, key, target, mcfg, 3, 6)
     want = np.mean([np.mean((np.asarray(growing.rollout(params, x, key, n, mcfg))[..., :4]
                              - np.asarray(target)) ** 2) for n in range(3, 7)])
     np.testing.assert_allclose(float(got[0]), want, rtol=1e-5)

@@ -43,3 +43,13 @@ def test_es_pool_commits_only_best_member_and_only_living_grids():
     np.testing.assert_array_equal(out[0], x[1])  # dead grid not committed
     np.testing.assert_array_equal(out[2], ys[2, 2])
     np.testing.assert_array_equal(out[[1, 3, 5]], p[[1, 3, 5]])
+
+
+def test_sample_or_seed_gives_the_seed_or_the_sampled_slot():
+    p = jnp.arange(6.0)[:, None, None, None] * jnp.ones((6, 2, 2, 4))
+    seed = jnp.full((2, 2, 4), -1.0)
+    idx, x = pool.sample_or_seed(p, jax.random.PRNGKey(3), seed, jnp.bool_(False))
+    assert x.shape == (1, 2, 2, 4) and float(x[0, 0, 0, 0]) == float(idx[0])
+    idx2, y = pool.sample_or_seed(p, jax.random.PRNGKey(3), seed, jnp.bool_(True))
+    np.testing.assert_array_equal(np.asarray(y[0]), np.asarray(seed))
+    assert int(idx2[0]) == int(idx[0])  # the same slot receives the result
