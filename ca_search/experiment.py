@@ -19,6 +19,7 @@ import json
 import os
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import jax
@@ -99,21 +100,31 @@ def make_strategy(config: SearchConfig):
     return strategy, strategy.default_params
 
 
+@partial(jax.jit, static_argnames=("n_ics", "n_cells", "steps", "mesh"))
+def population_density_fitness(pop: jax.Array, keys: jax.Array, n_ics: int, n_cells: int,
+                               steps: int, mesh: Mesh | None = None) -> jax.Array:
+    """F_I of ``(trials, P, D)`` genomes, each trial's population on the fresh flat ICs of
+    its own key ``(trials,)``. The population axis is split over ``mesh``; the fitness comes
+    back whole. One compiled program serves every strategy of the same sizes."""
+
+    def trial(pop, key):
+        bits = devices.shard(pop.astype(jnp.uint8), mesh, axis=0)
+        f = lambda b: density.fitness(b, key, n_ics, n_cells, steps, "flat")  # noqa: E731
+        return devices.replicate(jax.vmap(f)(bits), mesh)
+
+    return jax.vmap(trial)(pop, keys)
+
+
 class _Trials:
     """The jitted, trial-vmapped pieces of a search, and its memo of chaos fitness (built
     once per run)."""
 
     def __init__(self, config: SearchConfig, mesh: Mesh | None = None):
         self.config = c = config
+        self.mesh = mesh
         self.strategy, self.params = make_strategy(config)
         s, p = self.strategy, self.params
         devices.check_divisible(config.population, mesh)
-
-        def density_fitness(pop, key):
-            # the population axis is split over the devices; the fitness comes back whole
-            bits = devices.shard(pop.astype(jnp.uint8), mesh, axis=0)
-            f = lambda b: density.fitness(b, key, c.n_ics, c.n_cells, c.steps, "flat")  # noqa
-            return devices.replicate(jax.vmap(f)(bits), mesh)
 
         def init_pop(key):
             k_pop, k_next = jax.random.split(key)
@@ -133,23 +144,7 @@ class _Trials:
             state, _ = s.tell(k_tell, pop, -fit, state, p)
             return state
 
-        def generation(carry, _):
-            state, key = carry
-            pop, state, (k_eval, k_tell, k_next) = ask(state, key)
-            fit = density_fitness(pop, k_eval)
-            return (tell(state, pop, fit, k_tell), k_next), (fit.max(), fit.mean())
-
-        def density_start(key):
-            pop, key = init_pop(key)
-            k_eval, key = jax.random.split(key)
-            fit = density_fitness(pop, k_eval)
-            return start(key, pop, fit), (fit.max(), fit.mean())
-
         v = jax.vmap
-        self.density_start = jax.jit(v(density_start))
-        self.density_chunk = jax.jit(
-            v(lambda carry, n: jax.lax.scan(generation, carry, None, length=n),
-              in_axes=(0, None)), static_argnums=1)
         self.init_pop = jax.jit(v(init_pop))
         self.start = jax.jit(v(start))
         self.ask = jax.jit(v(ask))
@@ -161,6 +156,11 @@ class _Trials:
 
         self.histories = jax.jit(v(histories, in_axes=(0, 0, None)), static_argnums=2)
         self._cache: dict[tuple[int, bytes], float] = {}
+
+    def density_fitness(self, pop: jax.Array, keys: jax.Array) -> jax.Array:
+        """F_I of ``(trials, P, D)`` genomes on fresh ICs from each trial's key."""
+        c = self.config
+        return population_density_fitness(pop, keys, c.n_ics, c.n_cells, c.steps, self.mesh)
 
     def chaos_fitness(self, pop: jax.Array, cells: jax.Array) -> jax.Array:
         """NC_pt (mean over each trial's fixed ICs) of ``(trials, P, D)`` genomes, cached."""
@@ -223,13 +223,20 @@ def _search(c: SearchConfig, out: Path, ckpt: Checkpointer, progress: bool,
 
     start_time = time.perf_counter()
     if c.task == "density":
-        carry, (best0, mean0) = trials.density_start(keys)
-    else:
+        def fitness(pop, k_eval):
+            return trials.density_fitness(pop, k_eval)
+
         pop, keys = trials.init_pop(keys)
-        fit = trials.chaos_fitness(pop, cells)
-        carry = trials.start(keys, pop, fit)
-        best0, mean0 = fit.max(1), fit.mean(1)
-    done, curves = 0, ([np.asarray(best0)], [np.asarray(mean0)])
+        k_eval, keys = jax.vmap(lambda k: tuple(jax.random.split(k)))(keys)
+    else:
+        def fitness(pop, k_eval):  # the fixed ICs of each trial: no key needed
+            return trials.chaos_fitness(pop, cells)
+
+        pop, keys = trials.init_pop(keys)
+        k_eval = None
+    fit = fitness(pop, k_eval)
+    carry = trials.start(keys, pop, fit)
+    done, curves = 0, ([np.asarray(fit.max(1))], [np.asarray(fit.mean(1))])
     if ckpt.latest_step() is not None:
         try:
             done, carry, curves = _load_checkpoint(ckpt, carry)
@@ -240,20 +247,16 @@ def _search(c: SearchConfig, out: Path, ckpt: Checkpointer, progress: bool,
                desc=f"{c.strategy} {c.task}")
     while done < c.generations:
         n = min(c.chunk, c.generations - done)
-        if c.task == "density":
-            carry, (best, mean) = trials.density_chunk(carry, n)
-            best, mean = np.asarray(best).T, np.asarray(mean).T  # (n, trials)
-        else:
-            rows_best, rows_mean = [], []
-            state, key = carry
-            for _ in range(n):
-                pop, state, (_, k_tell, key) = trials.ask(state, key)
-                fit = trials.chaos_fitness(pop, cells)
-                state = trials.tell(state, pop, fit, k_tell)
-                rows_best.append(np.asarray(fit.max(1)))
-                rows_mean.append(np.asarray(fit.mean(1)))
-            carry = (state, key)
-            best, mean = np.stack(rows_best), np.stack(rows_mean)
+        rows_best, rows_mean = [], []
+        state, key = carry
+        for _ in range(n):
+            pop, state, (k_eval, k_tell, key) = trials.ask(state, key)
+            fit = fitness(pop, k_eval)
+            state = trials.tell(state, pop, fit, k_tell)
+            rows_best.append(np.asarray(fit.max(1)))
+            rows_mean.append(np.asarray(fit.mean(1)))
+        carry = (state, key)
+        best, mean = np.stack(rows_best), np.stack(rows_mean)
         curves[0].extend(best)
         curves[1].extend(mean)
         done += n
