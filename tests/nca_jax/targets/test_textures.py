@@ -53,7 +53,7 @@ def test_bad_inputs(tmp_path):
     text.write_text("this is not an image\n")
     with pytest.raises(ConfigError, match="cannot read an image from"):
         load_texture(text, 16)
-    with pytest.raises(ConfigError, match="neither an image file nor grayscott"):
+    with pytest.raises(ConfigError, match="neither an image file, grayscott"):
         load_texture(tmp_path / "missing.png", 16)
     with pytest.raises(ConfigError, match="unknown Gray-Scott preset 'dots'"):
         load_texture("grayscott:dots", 16)
@@ -61,3 +61,13 @@ def test_bad_inputs(tmp_path):
         load_texture("  ", 16)
     with pytest.raises(ConfigError, match="positive"):
         load_texture("grayscott:spots", 0)
+
+
+def test_the_shipped_paving_texture_is_the_generator_s_output_and_loads_by_name():
+    from nca_jax.targets import paving
+
+    shipped = iio.imread(paving.PATH)
+    np.testing.assert_array_equal(shipped, paving.paving())
+    img = load_texture("paving", 32)
+    assert img.shape == (32, 32, 3) and img.dtype == np.float32
+    assert 0.05 < img.std() and 0 <= img.min() and img.max() <= 1  # a texture, not flat

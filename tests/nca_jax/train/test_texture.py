@@ -42,7 +42,7 @@ def fresh_loss(params, loss_fn, data):
     keys = jax.random.split(jax.random.PRNGKey(123), 4)
     x = jax.vmap(lambda k: tm.seed(k, MCFG, SIZE, SIZE))(keys)
     y = tm.rollout(params, x, jax.random.PRNGKey(7), TCFG.ca_steps, TCFG.ca_steps, MCFG)
-    return jnp.mean(loss_fn(data, tm.to_rgb(y)))
+    return jnp.mean(loss_fn(data, tm.to_rgb(y, MCFG)))
 
 
 def test_adam_reduces_loss(target_and_loss):
@@ -54,8 +54,8 @@ def test_adam_reduces_loss(target_and_loss):
         state, _ = tr.step(state)
     after = float(fresh_loss(tr.params(state), loss_fn, data))
     assert np.isfinite(after) and after < 0.8 * before, (before, after)
-    # the pool holds grids inside the clamp range
-    assert float(jnp.abs(state.pool).max()) <= tm.STATE_BOUND
+    # the overflow penalty keeps the pool's grids near [-1, 1] without a hard clamp
+    assert float(jnp.mean(tm.overflow(state.pool))) < 0.01 * SIZE * SIZE * MCFG.channels
 
 
 def test_resume_equals_uninterrupted(tmp_path, target_and_loss):
@@ -105,10 +105,10 @@ def test_es_generation_moves_mean_towards_lower_loss(target_and_loss):
     assert moved > 0
 
 
-def test_vgg_loss_of_the_first_rollout_is_the_loss_of_seed_noise():
+def test_vgg_loss_of_the_first_rollout_is_the_loss_of_the_grey_seed():
     """VGG path at a small size (forward only, for speed). The output layer starts at zero,
-    so the first rollout leaves the noise seeds unchanged: the loss the trainer computes
-    equals the VGG style loss of the seed-noise images, computed here from vgg/style."""
+    so the first rollout leaves the zero seeds unchanged: the loss the trainer computes
+    equals the VGG style loss of the grey image 0.5, computed here from vgg/style."""
     size = 16
     target = stripes(size)
     cfg = texture_job.TextureConfig(target="stripes", size=size, loss="vgg",
@@ -120,7 +120,7 @@ def test_vgg_loss_of_the_first_rollout_is_the_loss_of_seed_noise():
         p, x, jax.random.PRNGKey(1), 3, loss_fn, data, MCFG, TCFG, 0.5))(state.params, x)
     np.testing.assert_array_equal(np.asarray(y), np.asarray(x))
     params = vgg.load_vgg16_params()
-    want = style.vgg_style_loss(params, jnp.clip(x[..., :3] + 0.5, 0, 1),
+    want = style.vgg_style_loss(params, jnp.full(x.shape[:-1] + (3,), 0.5),
                                 style.vgg_grams(params, jnp.asarray(target)[None]))
     assert float(got) == pytest.approx(float(jnp.mean(want)), rel=1e-4)
     assert float(got) > 0
