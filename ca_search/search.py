@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from absl import flags
 
-from ca_search import search_flags
-from runio import devices
-from runio.cli import require, run
+from runio.cli import join_cluster
+
+join_cluster()  # first: a process joins jax.distributed before anything computes
+from ca_search import search_flags  # noqa: E402  (importing evosax computes)
+from runio import devices  # noqa: E402
+from runio.cli import require, run  # noqa: E402
 
 search_flags.define()
 FLAGS = flags.FLAGS
 
 
 def main(argv):
-    devices.initialize()
     from ca_search.experiment import run_search
 
     require(bool(FLAGS.out), "--out is required: the folder for results")

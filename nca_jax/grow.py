@@ -112,7 +112,6 @@ def build_config():
 
 def main(argv):
     devices.use_cpu_cores()  # before anything runs JAX (importing evosax does)
-    devices.initialize()
     from nca_jax.jobs import grow
 
     config = build_config()

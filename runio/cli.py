@@ -14,6 +14,7 @@ from typing import Callable, Mapping, NoReturn
 
 from absl import app, flags, logging
 
+from runio import devices
 from runio.errors import ConfigError
 
 
@@ -88,4 +89,15 @@ def invoke(main: Callable[[list[str]], object], argv: list[str],
 def run(main: Callable[[list[str]], object], flag_names: Mapping[str, str] | None = None) -> None:
     """``absl.app.run`` with one-line errors; a :class:`ConfigError` from ``main`` exits 2
     naming the flag (``flag_names`` maps config fields to flags where the names differ)."""
+    join_cluster()
     app.run(lambda argv: _guarded(main, argv, flag_names), flags_parser=_parse)
+
+
+def join_cluster() -> None:
+    """:func:`runio.devices.initialize` with a one-line error (exit 2) for a bad
+    environment. CLIs whose imports compute with JAX (evosax's do) call it before them;
+    :func:`run` calls it for the rest."""
+    try:
+        devices.initialize()
+    except ConfigError as e:
+        fail(f"{e.field}: {e.message}")

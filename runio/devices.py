@@ -6,10 +6,11 @@ population-shaped arrays with :func:`shard` and XLA's partitioner splits the vma
 The mesh enters a trainer or a search as an argument (``make(..., mesh=...)``), never as a
 field of an algorithm's config. On a CPU, XLA gives one small computation little intra-op
 parallelism, so CLIs call :func:`use_cpu_cores` first: each core becomes its own CPU device
-and a population split over them keeps every core busy. Across hosts, :func:`initialize`
-calls ``jax.distributed.initialize()`` when the usual environment is set
-(``JAX_COORDINATOR_ADDRESS``, or a cluster JAX auto-detects: SLURM, Cloud TPU, ...), after
-which ``jax.devices()`` lists every host's devices.
+and a population split over them keeps every core busy. Across processes, :func:`initialize`
+(called by :func:`runio.cli.run` before a CLI's main) joins ``jax.distributed`` when the
+environment asks for it (``JAX_COORDINATOR_ADDRESS`` + ``JAX_NUM_PROCESSES`` +
+``JAX_PROCESS_ID``, or a SLURM / Open MPI job of several tasks), after which
+``jax.devices()`` lists every process's devices.
 """
 
 from __future__ import annotations
@@ -24,12 +25,52 @@ from runio.errors import ConfigError
 AXIS = "pop"
 
 
+# multi-process launchers JAX detects on its own: (variable naming the process count)
+CLUSTERS = {"SLURM_NTASKS": "SLURM", "OMPI_COMM_WORLD_SIZE": "Open MPI"}
+
+
+def distributed_args(env=None) -> dict | None:
+    """The arguments of ``jax.distributed.initialize`` this process's environment asks for:
+    ``None`` for a single-process run; explicit ones from ``JAX_COORDINATOR_ADDRESS``,
+    ``JAX_NUM_PROCESSES`` and ``JAX_PROCESS_ID`` (all three, or none; JAX 0.10 reads only
+    the address itself); ``{}`` (JAX auto-detects) inside a SLURM or Open MPI job of more
+    than one task. Raises :class:`ConfigError` for a partial or malformed set."""
+    env = os.environ if env is None else env
+    names = ("JAX_COORDINATOR_ADDRESS", "JAX_NUM_PROCESSES", "JAX_PROCESS_ID")
+    given = [n for n in names if env.get(n)]
+    if given:
+        if len(given) < 3:
+            missing = ", ".join(n for n in names if n not in given)
+            raise ConfigError(given[0], f"a multi-process run needs all of {', '.join(names)}; "
+                                        f"{missing} not set")
+        try:
+            n, pid = int(env["JAX_NUM_PROCESSES"]), int(env["JAX_PROCESS_ID"])
+        except ValueError:
+            raise ConfigError("JAX_NUM_PROCESSES", "JAX_NUM_PROCESSES and JAX_PROCESS_ID must "
+                              "be whole numbers") from None
+        if not (n >= 1 and 0 <= pid < n):
+            raise ConfigError("JAX_PROCESS_ID", f"must be in 0..JAX_NUM_PROCESSES-1={n - 1}, "
+                                                f"got {pid} (JAX_NUM_PROCESSES={n})")
+        return {"coordinator_address": env["JAX_COORDINATOR_ADDRESS"], "num_processes": n,
+                "process_id": pid}
+    for var in CLUSTERS:
+        try:
+            if int(env.get(var, "1")) > 1:
+                return {}
+        except ValueError:
+            pass
+    return None
+
+
 def initialize() -> None:
-    """Join a multi-host run when its environment is set (no-op otherwise, or twice)."""
+    """Join a multi-process run when the environment asks for one (see
+    :func:`distributed_args`); a no-op otherwise, or when already joined. Call it first:
+    JAX refuses to join once anything has computed (importing evosax does)."""
     if jax.distributed.is_initialized():
         return
-    if os.environ.get("JAX_COORDINATOR_ADDRESS") or os.environ.get("JAX_NUM_PROCESSES"):
-        jax.distributed.initialize()
+    args = distributed_args()
+    if args is not None:
+        jax.distributed.initialize(**args)
 
 
 def use_cpu_cores() -> None:
