@@ -1,7 +1,8 @@
-"""Train a texture NCA against a style loss (SRNCA), by Adam or OpenAI-ES.
+"""Train a texture NCA (Niklasson et al.'s, or the seed study's SRNCA) against a style
+loss, by Adam with a sample pool or by an evosax strategy, and score it.
 
-    python -m nca_jax.texture --target=grayscott:spots --size=64 --train_steps=500 --out=runs/tex
-    python -m nca_jax.texture --target=photo.png --loss=swd --optimizer=es --out=runs/tex_es
+    python -m nca_jax.texture --target=grayscott:spots --out=runs/tex   # ~4 min on 2 cores
+    python -m nca_jax.texture --target=paving --model=srnca --out=runs/tex_srnca
 
 The seed's seven hyperparameters are flags: --channels, --hidden, --ca_steps,
 --batch_size, --filters, --update_rate, --lr. Flags →
@@ -37,7 +38,7 @@ flags.DEFINE_integer("batch_size", 4, "Grids per iteration, in [1, 64].")
 flags.DEFINE_integer("filters", 4, "Fixed perception filters: identity, Laplacian, Sobel x, "
                      "Sobel y, Moore, then random 3x3; in [1, 16].")
 flags.DEFINE_float("update_rate", 0.5, "Stochastic update probability, in (0, 1].")
-flags.DEFINE_float("lr", 2e-3, "Learning rate (Adam, or the ES mean's optimiser), in (0, 1].")
+flags.DEFINE_float("lr", 4e-3, "Learning rate (Adam, or the ES mean's optimiser), in (0, 1].")
 flags.DEFINE_integer("pool_size", 256, "Sample pool size (>= batch_size).")
 flags.DEFINE_integer("reset_every", 1, "Reset batch item 0 to a fresh seed every N iterations.")
 flags.DEFINE_float("overflow_weight", 1.0, "Weight of the penalty on states beyond ±1.")

@@ -117,7 +117,9 @@ def final_loss(losses: list[float]) -> float:
 def make_loss(config: TextureConfig, target: np.ndarray, key: jax.Array):
     """``(loss_fn, data)`` of the configured style loss for ``target``."""
     weights = vgg.load_vgg16_params(config.vgg_weights or None) if config.loss == "vgg" else None
-    return style.make_style_loss(config.loss, target, key=key, vgg_params=weights)
+    # the NCA lives on a torus: VGG pads circularly (no borders to paint)
+    return style.make_style_loss(config.loss, target, key=key, vgg_params=weights,
+                                 periodic=True)
 
 
 _trajectory = jax.jit(tm.trajectory, static_argnums=(3, 4))

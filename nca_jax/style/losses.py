@@ -51,14 +51,15 @@ def gram(features: jax.Array) -> jax.Array:
 
 
 def vgg_grams(
-    vgg_params: dict, images: jax.Array, layers: Sequence[str] = vgg.STYLE_LAYERS
+    vgg_params: dict, images: jax.Array, layers: Sequence[str] = vgg.STYLE_LAYERS,
+    periodic: bool = False,
 ) -> tuple[jax.Array, ...]:
     """Gram matrices of ``images`` at the VGG16 ``layers``: a tuple of ``(B, C_l, C_l)``.
 
     Applied to the target image once, this is the precomputed target of
     :func:`vgg_style_loss`.
     """
-    return tuple(gram(f) for f in vgg.vgg_features(vgg_params, images, layers))
+    return tuple(gram(f) for f in vgg.vgg_features(vgg_params, images, layers, periodic))
 
 
 def gram_loss(grams: Sequence[jax.Array], target_grams: Sequence[jax.Array]) -> jax.Array:
@@ -74,9 +75,10 @@ def vgg_style_loss(
     images: jax.Array,
     target_grams: Sequence[jax.Array],
     layers: Sequence[str] = vgg.STYLE_LAYERS,
+    periodic: bool = False,
 ) -> jax.Array:
     """Gatys/SRNCA style loss ``(B,)`` of ``images`` against precomputed ``target_grams``."""
-    return gram_loss(vgg_grams(vgg_params, images, layers), target_grams)
+    return gram_loss(vgg_grams(vgg_params, images, layers, periodic), target_grams)
 
 
 # ---------------------------------------------------------------------------- weight-free
@@ -167,8 +169,13 @@ def make_style_loss(
     target: jax.Array,
     key: jax.Array | None = None,
     vgg_params: dict | None = None,
+    periodic: bool = False,
 ) -> tuple[Callable[[object, jax.Array], jax.Array], object]:
     """``(loss_fn, data)`` with ``loss_fn(data, images) -> (B,)`` for ``kind`` in LOSSES.
+
+    ``periodic`` (vgg): circular padding in every conv, for the target and the images —
+    textures on a torus have no borders, and at 32×32 zero padding's borders weigh as
+    much as the texture (the swd loss pads circularly always).
 
     ``target``: ``(H, W, 3)`` or ``(1, H, W, 3)`` in [0, 1]; its statistics are computed
     here, once. ``vgg`` loads ImageNet weights (``vgg_params`` overrides); ``swd`` draws its
@@ -179,7 +186,8 @@ def make_style_loss(
         target = target[None]
     if kind == "vgg":
         params = vgg.params_for(vgg_params if vgg_params is not None else vgg.load_vgg16_params())
-        return _vgg_loss_fn, (params, vgg_grams(params, target))
+        fn = _vgg_periodic_loss_fn if periodic else _vgg_loss_fn
+        return fn, (params, vgg_grams(params, target, periodic=periodic))
     if kind == "swd":
         if key is None:
             raise ConfigError("loss", "the swd style loss needs a key for its random features")
@@ -191,6 +199,11 @@ def make_style_loss(
 def _vgg_loss_fn(data, images):
     params, target_grams = data
     return vgg_style_loss(params, images, target_grams)
+
+
+def _vgg_periodic_loss_fn(data, images):
+    params, target_grams = data
+    return vgg_style_loss(params, images, target_grams, periodic=True)
 
 
 def _swd_loss_fn(data, images):

@@ -269,10 +269,13 @@ class VGG16Features(nn.Module):
 
     Input: ``(B, H, W, 3)`` RGB in [0, 1] (normalised inside). Output: a tuple of
     ``(B, H_l, W_l, C_l)`` arrays in the order of ``layers``; only convs up to the deepest
-    requested layer are computed (and need parameters).
+    requested layer are computed (and need parameters). ``periodic``: pad every conv
+    circularly instead of with zeros, for images on a torus (a texture NCA's), which then
+    have no borders at all.
     """
 
     layers: Sequence[str] = STYLE_LAYERS
+    periodic: bool = False
 
     @nn.compact
     def __call__(self, images: jax.Array) -> tuple[jax.Array, ...]:
@@ -285,7 +288,10 @@ class VGG16Features(nn.Module):
             if b > 0:
                 x = nn.max_pool(x, (2, 2), strides=(2, 2), padding="VALID")
             for c_out in block:
-                x = nn.relu(nn.Conv(c_out, (3, 3), padding=((1, 1), (1, 1)), name=f"Conv_{i}")(x))
+                if self.periodic:
+                    x = jnp.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)), mode="wrap")
+                pad = "VALID" if self.periodic else ((1, 1), (1, 1))
+                x = nn.relu(nn.Conv(c_out, (3, 3), padding=pad, name=f"Conv_{i}")(x))
                 if i in wanted:
                     out[wanted[i]] = x
                 if i == deepest:
@@ -295,13 +301,16 @@ class VGG16Features(nn.Module):
 
 
 def vgg_features(
-    params: dict, images: jax.Array, layers: Sequence[str] = STYLE_LAYERS
+    params: dict, images: jax.Array, layers: Sequence[str] = STYLE_LAYERS,
+    periodic: bool = False,
 ) -> tuple[jax.Array, ...]:
-    """Pure function: activations of ``images`` (B, H, W, 3) in [0, 1] at ``layers``.
+    """Pure function: activations of ``images`` (B, H, W, 3) in [0, 1] at ``layers``
+    (``periodic``: circular padding, see :class:`VGG16Features`).
 
     ``params`` as returned by :func:`load_vgg16_params` (extra deeper convs are ignored).
     """
-    return VGG16Features(layers=tuple(layers)).apply(params_for(params, layers), images)
+    return VGG16Features(layers=tuple(layers), periodic=periodic).apply(
+        params_for(params, layers), images)
 
 
 def params_for(params: dict, layers: Sequence[str] = STYLE_LAYERS) -> dict:

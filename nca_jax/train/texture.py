@@ -42,7 +42,7 @@ OPTIMIZERS = ("adam", "es")
 @dataclasses.dataclass(frozen=True)
 class TextureTrainConfig:
     optimizer: str = "adam"
-    lr: float = 2e-3
+    lr: float = 4e-3
     batch_size: int = 4
     ca_steps: int = 32  # the rollout length's scale (see nca.texture.step_range)
     pool_size: int = 256

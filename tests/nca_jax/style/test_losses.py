@@ -66,6 +66,19 @@ def test_vgg_style_loss_zero_positive_and_shift_tolerant(params, spots):
     assert loss[1] < 0.1 * min(loss[2], loss[3])
 
 
+def test_periodic_vgg_loss_is_exactly_invariant_to_shifts_by_the_pooling_stride(params):
+    """With circular padding every feature map of a 32×32 image shifted circularly by 16
+    pixels (the pooling stride down to relu5_1) is the shifted feature map, so the Gram
+    matrices, a global average, are unchanged; with zero padding they are not."""
+    img = np.random.default_rng(3).random((1, 32, 32, 3)).astype(np.float32)
+    shifted = np.roll(img, (16, -16), axis=(1, 2))
+    for periodic, same in ((True, True), (False, False)):
+        loss_fn, data = style.make_style_loss("vgg", img[0], vgg_params=params, periodic=periodic)
+        loss = float(loss_fn(data, jnp.asarray(shifted))[0])
+        scale = float(loss_fn(data, jnp.full_like(img, 0.5))[0])
+        assert (loss < 1e-6 * scale) == same, (periodic, loss, scale)
+
+
 def test_swd_loss_zero_positive_exactly_shift_invariant(spots):
     bank = style.random_feature_bank(jax.random.key(0), n_scales=4)
     target = style.swd_target(bank, spots)
