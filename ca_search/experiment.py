@@ -28,7 +28,7 @@ import numpy as np
 from jax.sharding import Mesh
 from tqdm.auto import tqdm
 
-from ca_search import chaos, density, rules, simulator
+from ca_search import chaos, density, rules, simulator, stats
 from ca_search.curves import save_fitness_plot
 from ca_search.diagram import save_spacetime
 from ca_search.strategies import STRATEGIES, random_genomes
@@ -40,6 +40,7 @@ from runio.records import differences, write_json
 
 JOB = "ca_search.search"
 TASKS = ("density", "chaos")
+SUCCESS = 0.9  # a density trial succeeds when its best rule classifies >= 90 % of flat ICs
 
 
 @dataclass(frozen=True)
@@ -292,9 +293,14 @@ def _write_results(c: SearchConfig, out: Path, state, best_curve, mean_curve,
             "best_fitness": float(best_fitness[t]),
             "best_rule": rules.to_hex(best_rules[t]),
         }
+        entry["final_generation_best"] = float(best_curve[-1, t])
         if c.task == "density":
             entry[f"p{c.n_cells}"] = density.performance(best_rules[t], key, c.performance_ics,
                                                          c.n_cells)
+            # success (Mitchell's): the rule classifies >= 0.9 of fresh flat ICs
+            entry["flat_performance"] = density.performance(
+                best_rules[t], jax.random.fold_in(key, 1), c.performance_ics, c.n_cells,
+                ic="flat")
         else:
             entry["nc_pt_level9"] = float(chaos.fitness(best_rules[t][None], key, 10,
                                                         c.n_cells, c.steps)[0])
@@ -306,6 +312,10 @@ def _write_results(c: SearchConfig, out: Path, state, best_curve, mean_curve,
         "strategy": c.strategy,
         "best_fitness_mean": float(scores.mean()),
         "best_fitness_std": float(scores.std()),
+        "best_fitness_ci95": stats.bootstrap_ci(scores),
+        "final_generation_best_mean": float(best_curve[-1].mean()),
+        "final_generation_best_std": float(best_curve[-1].std()),
+        "final_generation_best_ci95": stats.bootstrap_ci(best_curve[-1]),
         "best_rule": per_trial[top]["best_rule"],
         "wall_time_s": search_seconds,
         "trials": per_trial,
@@ -314,7 +324,9 @@ def _write_results(c: SearchConfig, out: Path, state, best_curve, mean_curve,
     if c.task == "density":
         perf = np.array([e[f"p{c.n_cells}"] for e in per_trial])
         summary.update({f"p{c.n_cells}_mean": float(perf.mean()),
-                        f"p{c.n_cells}_std": float(perf.std())})
+                        f"p{c.n_cells}_std": float(perf.std()),
+                        "success_rate": float(np.mean([e["flat_performance"] >= SUCCESS
+                                                       for e in per_trial]))})
         measured = (f"P_{c.n_cells} of the best rules (on {c.performance_ics} unbiased ICs): "
                     f"{perf.mean():.4f} ± {perf.std():.4f}")
     else:

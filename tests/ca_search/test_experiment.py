@@ -40,12 +40,20 @@ def test_density_search_outputs_and_resume(tmp_path, strategy):
         bits = rules.from_hex(trial["best_rule"])
         assert trial["p149"] == pytest.approx(
             density.performance(bits, __import__("jax").random.PRNGKey(1), 256))
+        # the seed's "at the conclusion of the search": the last logged generation's best
+        assert trial["final_generation_best"] == pytest.approx(best[-1], abs=1e-6)
     for name in ["summary.json", "fitness.png", "best_rule.png", "report.md"]:
         assert (tmp_path / "full" / name).exists()
     summary = json.loads((tmp_path / "full/summary.json").read_text())
     scores = [t["best_fitness"] for t in summary["trials"]]
     assert summary["best_fitness_mean"] == pytest.approx(np.mean(scores))
     assert summary["best_fitness_std"] == pytest.approx(np.std(scores))
+    finals = [t["final_generation_best"] for t in summary["trials"]]
+    assert summary["final_generation_best_mean"] == pytest.approx(np.mean(finals))
+    lo, hi = summary["best_fitness_ci95"]
+    assert min(scores) <= lo <= np.mean(scores) <= hi <= max(scores)
+    assert summary["success_rate"] == np.mean([t["flat_performance"] >= 0.9
+                                               for t in summary["trials"]])
 
 
 def test_chaos_search_reports_level9_scores(tmp_path):
