@@ -19,6 +19,7 @@ from runio.cli import require, run
 from runio.errors import within
 
 F = flags.FLAGS
+LR = {"niklasson": 4e-3, "srnca": 1e-3}  # measured defaults per model (benchmarks/notes)
 flags.DEFINE_string("target", "grayscott:spots",
                     "grayscott:<spots|stripes|maze> or an image file.")
 flags.DEFINE_integer("size", 32, "Grid size (cells per side), in [8, 1024].")
@@ -38,7 +39,9 @@ flags.DEFINE_integer("batch_size", 4, "Grids per iteration, in [1, 64].")
 flags.DEFINE_integer("filters", 4, "Fixed perception filters: identity, Laplacian, Sobel x, "
                      "Sobel y, Moore, then random 3x3; in [1, 16].")
 flags.DEFINE_float("update_rate", 0.5, "Stochastic update probability, in (0, 1].")
-flags.DEFINE_float("lr", 4e-3, "Learning rate (Adam, or the ES mean's optimiser), in (0, 1].")
+flags.DEFINE_float("lr", None, "Learning rate (Adam, or the ES mean's optimiser), in (0, 1]; "
+                   f"default {LR['niklasson']:g} (niklasson) or {LR['srnca']:g} (srnca, which "
+                   "does not learn at the former).")
 flags.DEFINE_integer("pool_size", 256, "Sample pool size (>= batch_size).")
 flags.DEFINE_integer("reset_every", 1, "Reset batch item 0 to a fresh seed every N iterations.")
 flags.DEFINE_float("overflow_weight", 1.0, "Weight of the penalty on states beyond ±1.")
@@ -67,8 +70,8 @@ def build_config():
                                   filter_seed=F.seed)
     with within("train"):
         tcfg = TextureTrainConfig(
-            optimizer=F.optimizer, lr=F.lr, batch_size=F.batch_size, ca_steps=F.ca_steps,
-            pool_size=F.pool_size, reset_every=F.reset_every, population=F.population,
+            optimizer=F.optimizer, lr=LR[F.model] if F.lr is None else F.lr,
+            batch_size=F.batch_size, ca_steps=F.ca_steps, pool_size=F.pool_size, reset_every=F.reset_every, population=F.population,
             sigma=F.sigma, overflow_weight=F.overflow_weight, strategy=F.strategy)
     return TextureConfig(
         target=F.target, size=F.size, train_steps=F.train_steps, loss=F.loss,
