@@ -9,6 +9,11 @@ whole history, the seed paper's normalised-compression objective is
 where x is the cells written as ASCII '0'/'1' bytes: each row alone inside the sum, the
 whole history row-major for the last term. Higher is more chaotic (less compressible).
 
+NC_pt saturates: coin flips, rule 30 and every rule the searches find sit within 0.01 of
+its ceiling (≈ 0.53 for ASCII cells), so it cannot tell chaotic rules apart.
+:func:`block_entropy` is reported beside it: the Shannon entropy of the 3×3 space-time
+blocks of a history per cell, which keeps ranking rules up to coin flips.
+
 DEFLATE is not jittable, so histories are simulated on the device (bit-sliced, vmapped
 over rules) and compressed on the host, one rule per task on a thread pool made for the
 call (zlib releases the GIL, so every CPU core works).
@@ -72,3 +77,35 @@ def fitness(
     hist = np.asarray(population_histories(jnp.asarray(bits), cells, steps))
     return nc_pt_many(hist, level).mean(axis=1)
 
+
+
+BLOCK = 3  # block_entropy's space-time blocks: BLOCK steps x BLOCK cells
+
+
+def block_entropy(history: np.ndarray, size: int = BLOCK) -> float:
+    """Shannon entropy per cell (bits, in [0, 1]) of the ``size × size`` space-time blocks
+    of a ``(T + 1, N)`` 0/1 history: every window of ``size`` consecutive steps and
+    ``size`` consecutive cells (space periodic), its distribution over the
+    ``2^(size²)`` patterns, ``H / size²``. 1 is every pattern equally likely (coin flips,
+    less a small sampling bias); ordered histories score low."""
+    h = np.asarray(history, np.uint8)
+    rows = h.shape[0] - size + 1
+    if rows < 1:
+        raise ValueError(f"a history of {h.shape[0]} rows has no {size}-step window")
+    codes = np.zeros((rows, h.shape[1]), np.int64)
+    bit = 0
+    for dt in range(size):
+        for dx in range(size):
+            codes |= np.roll(h[dt:dt + rows], -dx, axis=1).astype(np.int64) << bit
+            bit += 1
+    p = np.bincount(codes.ravel()) / codes.size
+    p = p[p > 0]
+    return float(-(p * np.log2(p)).sum() / size**2)
+
+
+def block_entropy_fitness(bits: np.ndarray, key: jax.Array, n_ics: int = 10,
+                          n_cells: int = 149, steps: int = 150, ic: str = "unbiased") -> float:
+    """Mean :func:`block_entropy` of one rule's histories from ``n_ics`` ICs of ``key``."""
+    cells = density.sample_ics(key, n_ics, n_cells, ic)
+    hist = np.asarray(population_histories(jnp.asarray(bits)[None], cells, steps))[0]
+    return float(np.mean([block_entropy(x) for x in hist]))

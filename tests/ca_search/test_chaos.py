@@ -53,3 +53,28 @@ def test_chaotic_rule_scores_above_ordered_rules():
         key, n_ics=2)
     rule30, dies, identity = scores
     assert rule30 > identity > dies
+
+
+def test_block_entropy_equals_its_definition_on_a_hand_computed_history():
+    # 2x2 blocks of [[0, 1], [1, 0]] (space periodic): at x=0 the block (0,1 / 1,0), at x=1
+    # (1,0 / 0,1) — two patterns, each half the time: 1 bit per block, 1/4 bit per cell
+    block_entropy = chaos.block_entropy
+    assert block_entropy(np.array([[0, 1], [1, 0]]), size=2) == pytest.approx(0.25)
+    assert block_entropy(np.zeros((5, 7))) == 0.0  # one pattern
+    # a checkerboard in space and time: two 3x3 patterns, equally often: 1/9 bit per cell
+    board = np.indices((6, 8)).sum(0) % 2
+    assert block_entropy(board) == pytest.approx(1 / 9)
+
+
+def test_block_entropy_ranks_a_random_rule_above_rule_184_and_gkl_and_separates_chaos():
+    key = jax.random.PRNGKey(0)
+    value = {name: chaos.block_entropy_fitness(bits, key, 4)
+             for name, bits in [("random", rules.random_rules(0, 1)[0]),
+                                ("184", rules.from_wolfram(184)), ("gkl", rules.gkl()),
+                                ("30", rules.from_wolfram(30))]}
+    assert value["random"] > value["184"] and value["random"] > value["gkl"], value
+    assert value["gkl"] < 0.5 and value["184"] < 0.8, value
+    # coin flips are near 1; rule 30, at NC_pt's ceiling like them, is told apart
+    flips = np.random.default_rng(0).integers(0, 2, (151, 149))
+    assert chaos.block_entropy(flips) > 0.95
+    assert abs(chaos.block_entropy(flips) - value["30"]) > 0.01, value

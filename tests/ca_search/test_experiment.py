@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 
-from ca_search import density, rules
+from ca_search import chaos, density, rules
 from ca_search.experiment import SearchConfig, run_search
 from ca_search.reproduce import SEED_TABLE1, table1_markdown
 from runio.errors import ConfigError
@@ -64,6 +64,12 @@ def test_chaos_search_reports_level9_scores(tmp_path):
         best = max(float(r["best_fitness"]) for r in rows if int(r["trial"]) == t)
         assert trial["best_fitness"] == pytest.approx(best, abs=1e-6)
         assert 0.2 < trial["nc_pt_level9"] < 1.5
+        bits = rules.from_hex(trial["best_rule"])
+        assert trial["block_entropy"] == pytest.approx(chaos.block_entropy_fitness(
+            bits, __import__("jax").random.PRNGKey(config.seed + 1), 10, config.n_cells,
+            config.steps))
+    assert summary["block_entropy_mean"] == pytest.approx(
+        np.mean([t["block_entropy"] for t in summary["trials"]]))
 
 
 def test_existing_results_are_never_overwritten_silently(tmp_path):
