@@ -73,9 +73,15 @@ def fitness(
     level: int = 9,
 ) -> np.ndarray:
     """Mean NC_pt over ``n_ics`` ICs drawn from ``key`` for each rule of a ``(P, K)`` batch."""
+    return nc_pt_many(sample_histories(bits, key, n_ics, n_cells, steps, ic), level).mean(axis=1)
+
+
+def sample_histories(bits: np.ndarray, key: jax.Array, n_ics: int, n_cells: int = 149,
+                     steps: int = 150, ic: str = "unbiased") -> np.ndarray:
+    """``(P, n_ics, steps + 1, N)`` host histories of a ``(P, K)`` batch of rules from
+    ``n_ics`` ICs drawn from ``key`` (what both chaos measures read)."""
     cells = density.sample_ics(key, n_ics, n_cells, ic)
-    hist = np.asarray(population_histories(jnp.asarray(bits), cells, steps))
-    return nc_pt_many(hist, level).mean(axis=1)
+    return np.asarray(population_histories(jnp.asarray(bits), cells, steps))
 
 
 
@@ -106,6 +112,5 @@ def block_entropy(history: np.ndarray, size: int = BLOCK) -> float:
 def block_entropy_fitness(bits: np.ndarray, key: jax.Array, n_ics: int = 10,
                           n_cells: int = 149, steps: int = 150, ic: str = "unbiased") -> float:
     """Mean :func:`block_entropy` of one rule's histories from ``n_ics`` ICs of ``key``."""
-    cells = density.sample_ics(key, n_ics, n_cells, ic)
-    hist = np.asarray(population_histories(jnp.asarray(bits)[None], cells, steps))[0]
-    return float(np.mean([block_entropy(x) for x in hist]))
+    return float(np.mean([block_entropy(x) for x in
+                          sample_histories(bits[None], key, n_ics, n_cells, steps, ic)[0]]))

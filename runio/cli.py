@@ -100,4 +100,4 @@ def join_cluster() -> None:
     try:
         devices.initialize()
     except ConfigError as e:
-        fail(f"{e.field}: {e.message}")
+        fail(describe(e))  # no flag names an environment variable: "VARIABLE: message"

@@ -114,9 +114,11 @@ def final_loss(losses: list[float]) -> float:
     return float(np.mean(losses[-k:]))
 
 
-def make_loss(config: TextureConfig, target: np.ndarray, key: jax.Array):
-    """``(loss_fn, data)`` of the configured style loss for ``target``."""
-    weights = vgg.load_vgg16_params(config.vgg_weights or None) if config.loss == "vgg" else None
+def make_loss(config: TextureConfig, target: np.ndarray, key: jax.Array, weights=None):
+    """``(loss_fn, data)`` of the configured style loss for ``target`` (``weights``: VGG16
+    parameters already loaded, else read from ``config.vgg_weights``)."""
+    if config.loss == "vgg" and weights is None:
+        weights = vgg.load_vgg16_params(config.vgg_weights or None)
     # the NCA lives on a torus: VGG pads circularly (no borders to paint)
     return style.make_style_loss(config.loss, target, key=key, vgg_params=weights,
                                  periodic=True)
@@ -202,8 +204,11 @@ def train(config: TextureConfig, target: np.ndarray, out: Path, loss=None,
     optional precomputed :class:`nca_jax.style.score.Scorer` (tests reuse them).
     """
     k_train, k_loss, k_viz, k_score = _keys(config)
-    loss_fn, data = loss or make_loss(config, target, k_loss)
-    scorer = scorer or scoring.scorer(target, vgg.load_vgg16_params(config.vgg_weights or None))
+    if loss is None or scorer is None:
+        weights = vgg.load_vgg16_params(config.vgg_weights or None)  # once, for both
+        loss = loss or make_loss(config, target, k_loss, weights)
+        scorer = scorer or scoring.scorer(target, weights)
+    loss_fn, data = loss
     hw = tuple(target.shape[:2])
     trainer = train_texture.make(config.model, config.train, loss_fn, data, hw)
 
@@ -264,8 +269,9 @@ def run(config: TextureConfig, out_dir: str | Path) -> dict:
     devices.check_memory(memory_bytes(config), "size", f"a {config.size}×{config.size} texture",
                          "use a smaller size, batch_size, ca_steps, pool_size or population")
     target = load_texture(config.target, config.size, config.seed)
-    loss = make_loss(config, target, _keys(config)[1])  # bad weights: refused before writing
-    scorer = scoring.scorer(target, vgg.load_vgg16_params(config.vgg_weights or None))
+    weights = vgg.load_vgg16_params(config.vgg_weights or None)  # bad weights: refused here
+    loss = make_loss(config, target, _keys(config)[1], weights)
+    scorer = scoring.scorer(target, weights)
     with outdir.claim(out_dir, JOB, resume=True) as out:
         loop.check_resume(out, run_config(config))  # refused before writing anything
         figures.write_png(target, out / "target.png", min_px=256)

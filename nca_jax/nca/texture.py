@@ -99,6 +99,13 @@ def perceive(x: jnp.ndarray, config: TextureModelConfig) -> jnp.ndarray:
                            axis=-1)
 
 
+def _torch_bias(fan_in: int):
+    """PyTorch's bias init, U(±1/√fan_in) (flax's is zeros: a zero grid would be dead)."""
+    bound = 1.0 / np.sqrt(fan_in)
+    draw = nn.initializers.uniform(2.0 * bound)  # U[0, 2·bound), shifted below
+    return lambda key, shape, dtype=jnp.float32: draw(key, shape, dtype) - bound
+
+
 class TextureRule(nn.Module):
     """Per-cell MLP: perception → hidden (with bias; ReLU unless ``linear``) → update."""
 
@@ -109,10 +116,7 @@ class TextureRule(nn.Module):
 
     @nn.compact
     def __call__(self, p: jnp.ndarray) -> jnp.ndarray:
-        fan_in = p.shape[-1]
-        bias_init = nn.initializers.uniform(2.0 / np.sqrt(fan_in))  # PyTorch's ±1/sqrt(fan_in)
-        h = nn.Dense(self.hidden, bias_init=lambda k, s, d: bias_init(k, s, d) - 1.0 / np.sqrt(fan_in),
-                     name="hidden")(p)
+        h = nn.Dense(self.hidden, bias_init=_torch_bias(p.shape[-1]), name="hidden")(p)
         if not self.linear:
             h = nn.relu(h)
         return nn.Dense(self.channels, use_bias=self.out_bias,

@@ -31,21 +31,19 @@ from nca_jax.style import losses as style
 
 
 class Scorer(NamedTuple):
-    data: object  # the VGG loss data of the (tiled) target
+    loss_fn: object  # the VGG style loss of nca_jax.style.losses.make_style_loss, jitted
+    data: object  # its data: the (tiled) target's statistics
     loss_reference: float
     loss_flat: float
 
     def losses(self, images) -> jax.Array:
         """VGG style loss ``(B,)`` of images ``(B, H, W, 3)`` in [0, 1] (tiled 2×2)."""
-        return _vgg(self.data, tile(jnp.asarray(images, jnp.float32)))
+        return self.loss_fn(self.data, tile(jnp.asarray(images, jnp.float32)))
 
     def score(self, images) -> float:
         """The score of images ``(B, H, W, 3)`` (mean loss over the batch)."""
         loss = float(jnp.mean(self.losses(images)))
         return (self.loss_flat - loss) / (self.loss_flat - self.loss_reference)
-
-
-_vgg = jax.jit(lambda data, images: style._vgg_loss_fn(data, images))
 
 
 def tile(images):
@@ -68,7 +66,8 @@ def flat(target: np.ndarray) -> np.ndarray:
 def scorer(target: np.ndarray, vgg_params: dict) -> Scorer:
     """The score against ``target`` ``(H, W, 3)`` with VGG16 weights ``vgg_params``."""
     target = np.asarray(target, np.float32)
-    _, data = style.make_style_loss("vgg", tile(target), vgg_params=vgg_params)
+    loss_fn, data = style.make_style_loss("vgg", tile(target), vgg_params=vgg_params)
+    loss_fn = jax.jit(loss_fn)
     both = tile(np.stack([reference(target), flat(target)]))
-    ref, fl = (float(v) for v in _vgg(data, jnp.asarray(both)))
-    return Scorer(data, ref, fl)
+    ref, fl = (float(v) for v in loss_fn(data, jnp.asarray(both)))
+    return Scorer(loss_fn, data, ref, fl)

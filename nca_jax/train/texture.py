@@ -84,8 +84,8 @@ class AdamState(NamedTuple):
 
 
 def init_pool(key: jax.Array, mcfg: tm.TextureModelConfig, cfg: TextureTrainConfig, hw):
-    keys = jax.random.split(key, cfg.pool_size)
-    return jax.vmap(lambda k: tm.seed(k, mcfg, *hw))(keys)
+    """``pool_size`` fresh seeds."""
+    return jnp.broadcast_to(tm.seed(key, mcfg, *hw), (cfg.pool_size, *hw, mcfg.channels))
 
 
 def sample_batch(pool_, key, iteration, mcfg, cfg: TextureTrainConfig, hw):
