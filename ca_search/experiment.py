@@ -32,14 +32,16 @@ from ca_search import chaos, density, rules, simulator, stats
 from ca_search.curves import save_fitness_plot
 from ca_search.diagram import save_spacetime
 from ca_search.strategies import STRATEGIES, random_genomes
-from runio import devices
-from runio import outdir
+from runio import devices, hosts, outdir
 from runio.checkpoint import CheckpointMismatch, Checkpointer
 from runio.errors import ConfigError, check
 from runio.records import differences, write_json
 
 JOB = "ca_search.search"
 TASKS = ("density", "chaos")
+#: The PSOs' chaotic inertia (w1, w2): as the seed prints it (w starts in [-0.5, 0.4]), or
+#: as Feng et al., whom the seed cites, define it (w falls from [0.5, 0.9] towards [0, 0.4]).
+INERTIA = {"printed": (0.4, 0.9), "feng": (0.9, 0.4)}
 SUCCESS = 0.9  # a density trial succeeds when its best rule classifies >= 90 % of flat ICs
 
 
@@ -58,6 +60,7 @@ class SearchConfig:
     steps: int = 150
     radius: int = 3
     uniform_init: bool = False  # initial genomes with density uniform on [0, 1] (Mitchell)
+    inertia: str = "printed"  # the PSOs' inertia reading (INERTIA)
     compress_level: int = 6  # zlib level during chaos search; best rules also scored at 9
     performance_ics: int = 10_000  # unbiased ICs for P_N of each trial's best rule
     chunk: int = 10  # generations per compiled call (progress and checkpoint granularity)
@@ -65,6 +68,8 @@ class SearchConfig:
 
     def __post_init__(self):
         check(self.task in TASKS, "task", f"must be one of {', '.join(TASKS)}, got {self.task!r}")
+        check(self.inertia in INERTIA, "inertia",
+              f"must be one of {', '.join(INERTIA)}, got {self.inertia!r}")
         check(self.strategy in STRATEGIES, "strategy",
               f"must be one of {', '.join(STRATEGIES)}, got {self.strategy!r}")
         check(2 <= self.population <= 100_000, "population",
@@ -98,7 +103,11 @@ def make_strategy(config: SearchConfig):
     kwargs = {} if config.strategy == "ga" else {"max_generations": config.generations}
     strategy = cls(population_size=config.population, solution=jnp.zeros(config.num_dims),
                    **kwargs)
-    return strategy, strategy.default_params
+    params = strategy.default_params
+    if hasattr(params, "inertia_w1"):  # the PSOs
+        w1, w2 = INERTIA[config.inertia]
+        params = params.replace(inertia_w1=w1, inertia_w2=w2)
+    return strategy, params
 
 
 @partial(jax.jit, static_argnames=("n_ics", "n_cells", "steps", "mesh"))
@@ -190,6 +199,22 @@ def _load_checkpoint(ckpt: Checkpointer, template):
     return generation, items["carry"], (list(best), list(mean))
 
 
+def _start(config: SearchConfig, out: Path) -> None:
+    """Refuse a folder of another configuration; else record this one before any work
+    (so a run killed at any moment resumes)."""
+    config_path = out / "config.json"
+    try:
+        old = json.loads(config_path.read_text())
+    except (OSError, ValueError):
+        old = None
+    changed = differences(old, dataclasses.asdict(config)) if old is not None else []
+    if changed:
+        raise ConfigError("out", f"{out} holds a search with another configuration "
+                                 f"(differs in {', '.join(changed)}); use a new folder or "
+                                 f"pass overwrite")
+    write_json(config_path, dataclasses.asdict(config))
+
+
 def run_search(config: SearchConfig, out_dir: str | os.PathLike, overwrite: bool = False,
                progress: bool = True, stop_after_chunks: int | None = None,
                mesh: Mesh | None = None) -> dict | None:
@@ -200,17 +225,7 @@ def run_search(config: SearchConfig, out_dir: str | os.PathLike, overwrite: bool
     ``stop_after_chunks`` stops early (as an interruption would), leaving the checkpoint to
     resume from, and returns None."""
     with outdir.claim(out_dir, JOB, resume=True, overwrite=overwrite) as out:
-        config_path = out / "config.json"
-        try:
-            old = json.loads(config_path.read_text())
-        except (OSError, ValueError):
-            old = None
-        changed = differences(old, dataclasses.asdict(config)) if old is not None else []
-        if changed:
-            raise ConfigError("out", f"{out} holds a search with another configuration "
-                                     f"(differs in {', '.join(changed)}); use a new folder or "
-                                     f"pass overwrite")
-        write_json(config_path, dataclasses.asdict(config))  # before any work: resumable
+        hosts.on_main(_start, config, out)
         with Checkpointer(out / "checkpoints", keep=2) as ckpt:
             return _search(config, out, ckpt, progress, stop_after_chunks, mesh)
 
@@ -244,8 +259,8 @@ def _search(c: SearchConfig, out: Path, ckpt: Checkpointer, progress: bool,
         except (CheckpointMismatch, FileNotFoundError) as e:
             raise ConfigError("out", f"cannot resume the checkpoints in {out} ({e})") from None
 
-    bar = tqdm(total=c.generations, initial=done, disable=not progress, unit="gen",
-               desc=f"{c.strategy} {c.task}")
+    bar = tqdm(total=c.generations, initial=done, disable=not (progress and hosts.is_main()),
+               unit="gen", desc=f"{c.strategy} {c.task}")
     while done < c.generations:
         n = min(c.chunk, c.generations - done)
         rows_best, rows_mean = [], []
@@ -271,18 +286,15 @@ def _search(c: SearchConfig, out: Path, ckpt: Checkpointer, progress: bool,
                 return None
     bar.close()
     search_seconds = time.perf_counter() - start_time
-    return _write_results(c, out, carry[0], np.array(curves[0]), np.array(curves[1]),
-                          search_seconds, trials.strategy)
+    best_curve, mean_curve = np.array(curves[0]), np.array(curves[1])
+    summary, measured = _summarise(c, hosts.local(carry[0]), best_curve, search_seconds)
+    if hosts.is_main():  # one writer across processes
+        _write_results(c, out, summary, measured, best_curve, mean_curve)
+    return summary
 
 
-def _write_results(c: SearchConfig, out: Path, state, best_curve, mean_curve,
-                   search_seconds: float, strategy) -> dict:
-    with open(out / "history.csv", "w") as f:
-        f.write("trial,generation,best_fitness,mean_fitness\n")
-        for g in range(best_curve.shape[0]):
-            for t in range(c.trials):
-                f.write(f"{t},{g},{best_curve[g, t]:.6f},{mean_curve[g, t]:.6f}\n")
-
+def _summarise(c: SearchConfig, state, best_curve, search_seconds: float) -> tuple[dict, str]:
+    """The run's summary (best rules re-measured on fresh ICs) and a sentence on them."""
     best_rules = np.asarray(state.best_solution).astype(np.uint8)
     best_fitness = -np.asarray(state.best_fitness)
     key = jax.random.PRNGKey(c.seed + 1)
@@ -339,23 +351,36 @@ def _write_results(c: SearchConfig, out: Path, state, best_curve, mean_curve,
         measured = (f"NC_pt of the best rules at zlib level 9 (10 fresh ICs): "
                     f"{nc9.mean():.4f} ± {nc9.std():.4f}; their 3×3 space-time block "
                     f"entropy (bits per cell; 1 = coin flips): {ent.mean():.4f} ± {ent.std():.4f}")
+    return summary, measured
+
+
+def _write_results(c: SearchConfig, out: Path, summary: dict, measured: str, best_curve,
+                   mean_curve) -> None:
+    """history.csv, summary.json, fitness.png, best_rule.png and report.md."""
+    with open(out / "history.csv", "w") as f:
+        f.write("trial,generation,best_fitness,mean_fitness\n")
+        for g in range(best_curve.shape[0]):
+            for t in range(c.trials):
+                f.write(f"{t},{g},{best_curve[g, t]:.6f},{mean_curve[g, t]:.6f}\n")
     write_json(out / "summary.json", summary)
+    scores = np.array([e["best_fitness"] for e in summary["trials"]])
+    top = int(np.argmax(scores))
+    best_rule = rules.from_hex(summary["best_rule"], c.radius)
 
     label = "F_I (fraction correct)" if c.task == "density" else "NC_pt"
     save_fitness_plot(out / "fitness.png", best_curve, mean_curve, label,
                       f"{c.strategy.upper()} on {c.task}, {c.trials} trials")
     cells = density.sample_ics(jax.random.PRNGKey(c.seed + 2), 1, c.n_cells, "unbiased")[0]
     save_spacetime(out / "best_rule.png",
-                   np.asarray(simulator.history(best_rules[top], cells, 2 * c.n_cells)),
+                   np.asarray(simulator.history(best_rule, cells, 2 * c.n_cells)),
                    title=f"best rule {summary['best_rule']} ({c.strategy}, {c.task}: "
                          f"{label} {scores[top]:.4f})")
     (out / "report.md").write_text(
         f"# {c.strategy.upper()} on the {c.task} task\n\n"
         f"{c.trials} trials × {c.generations} generations, population {c.population}; "
-        f"wall time {search_seconds:.1f} s.\n\n"
+        f"wall time {summary['wall_time_s']:.1f} s.\n\n"
         f"Best fitness per trial: {scores.mean():.4f} ± {scores.std():.4f}; "
         f"{measured}.\n\n"
         f"![fitness per generation](fitness.png)\n\n"
         f"Best rule `{summary['best_rule']}` from a random unbiased IC:\n\n"
         f"![space-time diagram](best_rule.png)\n")
-    return summary

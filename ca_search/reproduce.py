@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from ca_search.experiment import SearchConfig, run_search
-from runio import outdir
+from runio import hosts, outdir
 
 # Rhodes, "Evolving Order and Chaos", Table I: mean best fitness per strategy and task.
 SEED_TABLE1 = {
@@ -106,17 +106,22 @@ def table1_markdown(summaries: dict, base: SearchConfig) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_table1(out_dir: str | os.PathLike, base: SearchConfig, overwrite: bool = False,
-               mesh=None) -> str:
-    """Run the six searches (resuming any already done, each in ``out_dir/<task>_<strategy>``)
-    and write table1.md. ``overwrite`` starts afresh, naming the finished searches it
-    removes."""
+def _announce(out_dir, overwrite: bool) -> None:
+    """Refuse a bad folder before any work; name the finished searches overwrite removes."""
     outdir.check(out_dir, JOB, resume=True, overwrite=overwrite)
     if overwrite:
         done = sorted(p.parent.name for p in Path(out_dir).glob("*/summary.json"))
         if done:
             print(f"overwrite: removing the finished searches {', '.join(done)} of {out_dir}",
                   file=sys.stderr)
+
+
+def run_table1(out_dir: str | os.PathLike, base: SearchConfig, overwrite: bool = False,
+               mesh=None) -> str:
+    """Run the six searches (resuming any already done, each in ``out_dir/<task>_<strategy>``)
+    and write table1.md. ``overwrite`` starts afresh, naming the finished searches it
+    removes."""
+    hosts.on_main(_announce, out_dir, overwrite)
     with outdir.claim(out_dir, JOB, resume=True, overwrite=overwrite) as out:
         summaries: dict = {task: {} for task in SEED_TABLE1}
         for task in SEED_TABLE1:
@@ -126,5 +131,6 @@ def run_table1(out_dir: str | os.PathLike, base: SearchConfig, overwrite: bool =
                 summaries[task][strategy] = run_search(config, out / f"{task}_{strategy}",
                                                        mesh=mesh)
         text = table1_markdown(summaries, base)
-        (out / "table1.md").write_text(text)
+        if hosts.is_main():
+            (out / "table1.md").write_text(text)
     return text

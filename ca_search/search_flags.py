@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from absl import flags
 
-from ca_search.experiment import TASKS, SearchConfig
+from ca_search.experiment import INERTIA, TASKS, SearchConfig
 from ca_search.strategies import STRATEGIES
 
 FLAGS = flags.FLAGS
@@ -28,6 +28,10 @@ def define(task_and_strategy: bool = True) -> None:
     flags.DEFINE_integer("radius", _D.radius, "Rule radius r (1..4).")
     flags.DEFINE_boolean("uniform_init", _D.uniform_init,
                          "Initial genomes with density uniform on [0, 1] (Mitchell et al.).")
+    flags.DEFINE_enum("inertia", _D.inertia, list(INERTIA),
+                      "PSO chaotic inertia: 'printed' (the seed's w1=0.4, w2=0.9: w starts in "
+                      "[-0.5, 0.4]) or 'feng' (Feng et al.'s w1=0.9, w2=0.4: w falls from "
+                      "[0.5, 0.9]). The GA ignores it.")
     flags.DEFINE_integer("compress_level", _D.compress_level,
                          "zlib level during chaos search (9 = the definition; ~10x slower). "
                          "Best rules are also scored at level 9.")
@@ -44,7 +48,7 @@ def config(**fixed) -> SearchConfig:
     values = dict(
         trials=FLAGS.trials, generations=FLAGS.generations, population=FLAGS.population,
         n_ics=FLAGS.n_ics, chaos_ics=FLAGS.chaos_ics, n_cells=FLAGS.n_cells, steps=FLAGS.steps,
-        radius=FLAGS.radius, uniform_init=FLAGS.uniform_init,
+        radius=FLAGS.radius, uniform_init=FLAGS.uniform_init, inertia=FLAGS.inertia,
         compress_level=FLAGS.compress_level, performance_ics=FLAGS.performance_ics,
         seed=FLAGS.seed)
     if "task" in FLAGS:

@@ -39,6 +39,8 @@ def main(argv):
         size=F.size, loss=F.loss, vgg_weights=F.vgg_weights, population=F.population,
         seed=F.seed, progress=F.progress)
     s = trials.run(config, F.out)
+    if s is None:  # not process 0 of a multi-process run: it reports
+        return
     for mode, b in s["best"].items():
         print(f"{mode}: best score {b['score']:.4f} (mean log10 loss), {b['hyperparameters']}")
     print(f"results in {F.out}")

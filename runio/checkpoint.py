@@ -8,6 +8,10 @@ takes a template of the same structure (a fresh ``init``), or ``None`` for the r
 A newest checkpoint that cannot be read (a crash mid-write, a corrupt file) is skipped
 with a one-line warning, the newest intact one is restored, and the unreadable ones after
 it are removed (so the resumed run can save those steps again).
+
+In a multi-process run every process saves and restores together on the shared folder
+(orbax's collective protocol); arrays split over several processes' devices are gathered
+first (:func:`runio.hosts.local`), so a checkpoint reads the same whatever the processes.
 """
 
 from __future__ import annotations
@@ -21,13 +25,15 @@ import jax
 import numpy as np
 import orbax.checkpoint as ocp
 
+from runio import hosts
+
 
 class CheckpointMismatch(ValueError):
     """A checkpoint whose contents do not fit the template (another configuration)."""
 
 
 def _leaves(tree: Any) -> dict[str, np.ndarray]:
-    return {f"{i:04d}": np.asarray(x) for i, x in enumerate(jax.tree.leaves(tree))}
+    return {f"{i:04d}": np.asarray(x) for i, x in enumerate(jax.tree.leaves(hosts.local(tree)))}
 
 
 def _fill(template: Any, stored: dict[str, np.ndarray], name: str) -> Any:
@@ -99,16 +105,19 @@ class Checkpointer:
                     out[name] = _fill(template, stored, name)
             if step is None and unreadable:
                 self._remove(unreadable)
-                print(f"warning: checkpoint(s) {', '.join(map(str, unreadable))} in "
-                      f"{self.directory} unreadable ({'; '.join(errors)}); resumed from "
-                      f"checkpoint {s} and removed them", file=sys.stderr)
+                if hosts.is_main():
+                    print(f"warning: checkpoint(s) {', '.join(map(str, unreadable))} in "
+                          f"{self.directory} unreadable ({'; '.join(errors)}); resumed from "
+                          f"checkpoint {s} and removed them", file=sys.stderr)
             return s, out
         raise FileNotFoundError(f"no readable checkpoint in {self.directory}"
                                 + (f" ({'; '.join(errors)})" if errors else ""))
 
     def _remove(self, steps: list[int]) -> None:
-        for s in steps:
-            shutil.rmtree(self.directory / str(s), ignore_errors=True)
+        if hosts.is_main():
+            for s in steps:
+                shutil.rmtree(self.directory / str(s), ignore_errors=True)
+        hosts.barrier("checkpoint.remove")
         self._manager.reload()
 
     def close(self) -> None:

@@ -14,7 +14,7 @@ from typing import Callable, Mapping, NoReturn
 
 from absl import app, flags, logging
 
-from runio import devices
+from runio import hosts
 from runio.errors import ConfigError
 
 
@@ -94,10 +94,10 @@ def run(main: Callable[[list[str]], object], flag_names: Mapping[str, str] | Non
 
 
 def join_cluster() -> None:
-    """:func:`runio.devices.initialize` with a one-line error (exit 2) for a bad
+    """:func:`runio.hosts.initialize` with a one-line error (exit 2) for a bad
     environment. CLIs whose imports compute with JAX (evosax's do) call it before them;
     :func:`run` calls it for the rest."""
     try:
-        devices.initialize()
+        hosts.initialize()
     except ConfigError as e:
         fail(describe(e))  # no flag names an environment variable: "VARIABLE: message"

@@ -6,11 +6,9 @@ population-shaped arrays with :func:`shard` and XLA's partitioner splits the vma
 The mesh enters a trainer or a search as an argument (``make(..., mesh=...)``), never as a
 field of an algorithm's config. On a CPU, XLA gives one small computation little intra-op
 parallelism, so CLIs call :func:`use_cpu_cores` first: each core becomes its own CPU device
-and a population split over them keeps every core busy. Across processes, :func:`initialize`
-(called by :func:`runio.cli.run` before a CLI's main) joins ``jax.distributed`` when the
-environment asks for it (``JAX_COORDINATOR_ADDRESS`` + ``JAX_NUM_PROCESSES`` +
-``JAX_PROCESS_ID``, or a SLURM / Open MPI job of several tasks), after which
-``jax.devices()`` lists every process's devices.
+and a population split over them keeps every core busy (shared fairly among the processes
+of a multi-process run on one machine). Across processes (:mod:`runio.hosts`) the mesh spans
+every process's devices, and the population is split over all of them.
 """
 
 from __future__ import annotations
@@ -18,59 +16,13 @@ from __future__ import annotations
 import os
 
 import jax
+import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
+from runio import hosts
 from runio.errors import ConfigError
 
 AXIS = "pop"
-
-
-# multi-process launchers JAX detects on its own: (variable naming the process count)
-CLUSTERS = {"SLURM_NTASKS": "SLURM", "OMPI_COMM_WORLD_SIZE": "Open MPI"}
-
-
-def distributed_args(env=None) -> dict | None:
-    """The arguments of ``jax.distributed.initialize`` this process's environment asks for:
-    ``None`` for a single-process run; explicit ones from ``JAX_COORDINATOR_ADDRESS``,
-    ``JAX_NUM_PROCESSES`` and ``JAX_PROCESS_ID`` (all three, or none; JAX 0.10 reads only
-    the address itself); ``{}`` (JAX auto-detects) inside a SLURM or Open MPI job of more
-    than one task. Raises :class:`ConfigError` for a partial or malformed set."""
-    env = os.environ if env is None else env
-    names = ("JAX_COORDINATOR_ADDRESS", "JAX_NUM_PROCESSES", "JAX_PROCESS_ID")
-    given = [n for n in names if env.get(n)]
-    if given:
-        if len(given) < 3:
-            missing = ", ".join(n for n in names if n not in given)
-            raise ConfigError(given[0], f"a multi-process run needs all of {', '.join(names)}; "
-                                        f"{missing} not set")
-        try:
-            n, pid = int(env["JAX_NUM_PROCESSES"]), int(env["JAX_PROCESS_ID"])
-        except ValueError:
-            raise ConfigError("JAX_NUM_PROCESSES", "JAX_NUM_PROCESSES and JAX_PROCESS_ID must "
-                              "be whole numbers") from None
-        if not (n >= 1 and 0 <= pid < n):
-            raise ConfigError("JAX_PROCESS_ID", f"must be in 0..JAX_NUM_PROCESSES-1={n - 1}, "
-                                                f"got {pid} (JAX_NUM_PROCESSES={n})")
-        return {"coordinator_address": env["JAX_COORDINATOR_ADDRESS"], "num_processes": n,
-                "process_id": pid}
-    for var in CLUSTERS:
-        try:
-            if int(env.get(var, "1")) > 1:
-                return {}
-        except ValueError:
-            pass
-    return None
-
-
-def initialize() -> None:
-    """Join a multi-process run when the environment asks for one (see
-    :func:`distributed_args`); a no-op otherwise, or when already joined. Call it first:
-    JAX refuses to join once anything has computed (importing evosax does)."""
-    if jax.distributed.is_initialized():
-        return
-    args = distributed_args()
-    if args is not None:
-        jax.distributed.initialize(**args)
 
 
 def use_cpu_cores() -> None:
@@ -79,19 +31,44 @@ def use_cpu_cores() -> None:
     Call before JAX runs anything. An explicit choice (``JAX_NUM_CPU_DEVICES``, or
     ``--xla_force_host_platform_device_count`` in ``XLA_FLAGS``) is left alone, and so
     is a process whose backends have already started. GPU/TPU devices stay the default.
+    :func:`cpu_share` says how many cores that is.
     """
     if os.environ.get("JAX_NUM_CPU_DEVICES") or \
             "xla_force_host_platform_device_count" in os.environ.get("XLA_FLAGS", ""):
         return
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     try:
-        jax.config.update("jax_num_cpu_devices", max(1, cores or 1))
+        jax.config.update("jax_num_cpu_devices", cpu_share())
     except RuntimeError:  # backends already initialised: keep what they have
         pass
 
 
+def cpu_share(env=None) -> int:
+    """The cores this process may use: those it is pinned to when a launcher pinned it,
+    else the machine's cores shared evenly among the run's processes on this machine
+    (:func:`runio.hosts.local_processes`)."""
+    total = os.cpu_count() or 1
+    mine = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else total
+    if mine < total:  # pinned by the launcher (SLURM --cpu-bind, taskset): its share already
+        return max(1, mine)
+    return max(1, mine // hosts.local_processes(env))
+
+
+def _all_processes(population: int | None) -> int:
+    """A multi-process run splits the population over every device of the cluster (a mesh
+    that leaves out a process's devices would leave that process nothing to run)."""
+    n = jax.device_count()
+    if population is not None and population % n:
+        raise ConfigError("devices", f"a run of {jax.process_count()} processes splits the "
+                                     f"population over all {n} devices; {population} is not "
+                                     f"divisible by {n}")
+    return n
+
+
 def auto_count(population: int, available: int | None = None) -> int:
-    """The most devices (at most ``available``) that split ``population`` evenly."""
+    """The most devices (at most ``available``) that split ``population`` evenly (every
+    device of a multi-process run)."""
+    if available is None and jax.process_count() > 1:
+        return _all_processes(population)
     available = jax.device_count() if available is None else available
     return max(d for d in range(1, max(1, min(available, population)) + 1) if population % d == 0)
 
@@ -101,6 +78,11 @@ def parse_devices(text: str | int, population: int | None = None) -> int:
     count no larger than the devices present -> a count."""
     available = jax.device_count()
     word = str(text).strip().lower()
+    if jax.process_count() > 1:
+        if word not in ("all", "auto", str(available)):
+            raise ConfigError("devices", f"a run of {jax.process_count()} processes uses all "
+                                         f"{available} devices; give 'all' or 'auto'")
+        return _all_processes(population)
     if word == "all":
         return available
     if word == "auto" and population is not None:
@@ -150,7 +132,14 @@ def put_replicated(tree, mesh: Mesh | None):
     """Place every array of ``tree`` (outside jit) on all devices of the mesh."""
     if mesh is None:
         return tree
-    return jax.device_put(tree, NamedSharding(mesh, PartitionSpec()))
+    sharding = NamedSharding(mesh, PartitionSpec())
+    if jax.process_count() == 1:
+        return jax.device_put(tree, sharding)
+
+    def one(x):  # each process gives its copy (device_put would compare them, NaN != NaN)
+        x = np.asarray(hosts.local(x))
+        return jax.make_array_from_callback(x.shape, sharding, lambda index: x[index])
+    return jax.tree.map(one, tree)
 
 
 def replicate(x: jax.Array, mesh: Mesh | None) -> jax.Array:

@@ -13,7 +13,11 @@ A job claims its ``--out`` folder before any heavy work:
   process on this host is taken over with a one-line warning.
 
     with outdir.claim(out, job="nca_jax.grow", resume=True) as folder:
-        ...  # only this process writes into folder until the block ends
+        ...  # only this run writes into folder until the block ends
+
+In a multi-process run (:mod:`runio.hosts`) ``--out`` is on a shared filesystem and process
+0 alone checks, creates, locks and marks it; the others wait and fail with its error, and
+process 0 releases the lock once every process has left the block.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import time
 from pathlib import Path
 from typing import Iterator
 
+from runio import hosts
 from runio.errors import ConfigError
 
 JOB_FILE = "job.json"
@@ -141,7 +146,18 @@ def claim(out: str | os.PathLike, job: str, resume: bool = False,
           overwrite: bool = False) -> Iterator[Path]:
     """Check ``out`` for ``job``, create it, lock it, mark it as ``job``'s, and yield it;
     the lock is released when the block ends (a killed run leaves a stale lock that the
-    next run takes over)."""
+    next run takes over). Across processes, process 0 does all of it (module docstring)."""
+    lock = hosts.on_main(_prepare, Path(out), job, resume, overwrite)
+    try:
+        yield Path(out)
+        hosts.barrier("outdir.release")  # the others are done: process 0 may unlock
+    finally:  # after an error, at once (the processes may not all get to a barrier)
+        if lock is not None:
+            release(lock)
+
+
+def _prepare(out: Path, job: str, resume: bool, overwrite: bool) -> Path:
+    """Check, create, lock and mark ``out`` (see :func:`claim`); returns the lock."""
     out = check(out, job, resume, overwrite)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -159,6 +175,7 @@ def claim(out: str | os.PathLike, job: str, resume: bool = False,
             tmp = out / f"{JOB_FILE}.tmp"
             tmp.write_text(json.dumps({"job": job}) + "\n")
             os.replace(tmp, out / JOB_FILE)
-        yield out
-    finally:
+    except BaseException:
         release(lock)
+        raise
+    return lock

@@ -38,7 +38,7 @@ from nca_jax.style import vgg
 from nca_jax.targets.textures import load_texture
 from nca_jax.train import texture as train_texture
 from runio.errors import check
-from runio import outdir
+from runio import hosts, outdir
 from runio.records import write_json
 
 JOB = "nca_jax.hparam_search"
@@ -195,17 +195,20 @@ def _rows(mode, hs, losses, wall, textures, gens=None) -> list[dict]:
     return rows
 
 
-def run(config: SearchConfig, out_dir) -> dict:
+def run(config: SearchConfig, out_dir) -> dict | None:
     """The search job: ``trials.csv``, ``scatter.png``, ``pca.png``, ``cross_texture.png``,
     ``summary.json`` and ``report.md`` in ``out_dir``. Evolve mode also runs random search
-    at the same budget (same number of trials and training steps) to compare against."""
+    at the same budget (same number of trials and training steps) to compare against. Returns
+    the summary (None in the processes other than 0 of a multi-process run)."""
     targets = [load_texture(t, config.size, config.seed, field="textures") for t in config.textures]
     weights = vgg.load_vgg16_params(config.vgg_weights or None) if config.loss == "vgg" else None
     with outdir.claim(out_dir, JOB) as out:  # after the inputs are known to be good
         return _search(config, out, targets, weights)
 
 
-def _search(config: SearchConfig, out: Path, targets, weights) -> dict:
+def _search(config: SearchConfig, out: Path, targets, weights) -> dict | None:
+    """Run the trials; process 0 writes the results and returns the summary (the trials
+    are not split across processes: the others return None)."""
     k_loss = jax.random.PRNGKey(config.seed)  # the same swd features for every texture
     made = [style.make_style_loss(config.loss, t, key=k_loss, vgg_params=weights) for t in targets]
     loss_fn, shared = made[0][0], made[0][1][0]
@@ -213,7 +216,8 @@ def _search(config: SearchConfig, out: Path, targets, weights) -> dict:
     hw = targets[0].shape[:2]
     modes = ("random",) if config.mode == "random" else ("random", "evolve")
     total = config.trials * config.train_steps * len(modes)
-    bar = tqdm(total=total, desc="trial-iterations", disable=not config.progress, unit="it")
+    bar = tqdm(total=total, desc="trial-iterations", disable=not (config.progress and hosts.is_main()),
+               unit="it")
 
     def run_fn(hs, ids):
         return run_trials(hs, ids, config, loss_fn, shared, per, hw, on_chunk=bar.update)
@@ -228,6 +232,8 @@ def _search(config: SearchConfig, out: Path, targets, weights) -> dict:
         results["evolve"] = (hs, ls, wt)
         rows += _rows("evolve", hs, ls, wt, config.textures, gens)
     bar.close()
+    if not hosts.is_main():  # one writer across processes
+        return None
     write_csv(out / "trials.csv", rows)
     all_h = [h for r in results.values() for h in r[0]]
     all_l = np.concatenate([r[1] for r in results.values()])

@@ -30,7 +30,7 @@ from nca_jax.train import adam, es, loop
 from nca_jax.train.adam import AdamConfig
 from nca_jax.train.base import Trainer
 from nca_jax.train.es import ESConfig
-from runio import devices
+from runio import devices, hosts
 from runio.errors import check, finite
 from runio import outdir
 from runio.records import write_json
@@ -188,9 +188,10 @@ def train(name: str, config: GrowConfig, target: np.ndarray, out: Path,
         "jax_version": jax.__version__,
         "config": config_dict(config),
     }
-    if not res.diverged:
-        _figures(res.params, config, target, out, k_viz, res.records, name)
-    write_json(out / "summary.json", summary)
+    if hosts.is_main():  # one writer across processes
+        if not res.diverged:
+            _figures(res.params, config, target, out, k_viz, res.records, name)
+        write_json(out / "summary.json", summary)
     if res.diverged:
         raise Diverged(res.diverged)
     return summary
@@ -256,6 +257,14 @@ def write_report(summaries: dict[str, dict], config: GrowConfig, out: Path) -> N
     (out / "report.md").write_text("\n".join(lines))
 
 
+def _start(config: GrowConfig, target: np.ndarray, out: Path, subs) -> None:
+    """Refuse another configuration before writing anything; then the run's config."""
+    for sub in {out, *subs}:
+        loop.check_resume(sub, run_config(config))
+    write_json(out / "run_config.json", run_config(config))
+    figures.target_png(target, out / "target.png")
+
+
 def run(config: GrowConfig, out_dir: str | Path, n_devices: int = 0) -> dict[str, dict]:
     """Train as configured into ``out_dir``; returns ``{optimizer: summary}``. ``n_devices``
     splits the ES population (0: the most devices present that divide it)."""
@@ -269,12 +278,9 @@ def run(config: GrowConfig, out_dir: str | Path, n_devices: int = 0) -> dict[str
     with outdir.claim(out_dir, JOB, resume=True) as out:
         subs = {name: out / name if config.optimizer == "both" else out
                 for name in config.names}
-        for sub in {out, *subs.values()}:  # another configuration: refused before writing
-            loop.check_resume(sub, run_config(config))
-        write_json(out / "run_config.json", run_config(config))
-        figures.target_png(target, out / "target.png")
+        hosts.on_main(_start, config, target, out, subs.values())
         summaries = {name: train(name, config, target, sub, n_devices)
                      for name, sub in subs.items()}
-        if config.optimizer == "both":
+        if config.optimizer == "both" and hosts.is_main():
             write_report(summaries, config, out)
     return summaries

@@ -30,7 +30,7 @@ from nca_jax.style import vgg
 from nca_jax.targets.textures import load_texture
 from nca_jax.train import loop
 from nca_jax.train import texture as train_texture
-from runio import devices, outdir
+from runio import devices, hosts, outdir
 from runio.errors import check
 from runio.records import write_json
 
@@ -244,9 +244,21 @@ def train(config: TextureConfig, target: np.ndarray, out: Path, loss=None,
         "jax_version": jax.__version__,
         "config": dataclasses.asdict(config),
     }
-    if not res.diverged:
-        samples = np.asarray(images(res.params, k_viz))
+    samples = None if res.diverged else np.asarray(images(res.params, k_viz))
+    if samples is not None:
         summary["score"] = scorer.score(samples)
+    if hosts.is_main():  # one writer across processes
+        _write(config, summary, samples, target, res, out, k_viz)
+    if res.diverged:
+        raise loop.Diverged(res.diverged)
+    return summary
+
+
+def _write(config, summary, samples, target, res, out: Path, k_viz) -> None:
+    """texture.png, loss.png, texture.gif, summary.json and report.md (figures only for a
+    run that did not diverge)."""
+    hw = tuple(target.shape[:2])
+    if samples is not None:
         texture_figure(samples, target, scoring.reference(target),
                        summary["score"], config.score_steps, out / "texture.png")
         curves_figure(res.records, out / "loss.png", config.loss)
@@ -258,11 +270,13 @@ def train(config: TextureConfig, target: np.ndarray, out: Path, loss=None,
             figures.write_gif(frames[:: max(1, config.gif_steps // 200)], out / "texture.gif",
                               fps=20, min_px=192)
     write_json(out / "summary.json", summary)
-    if not res.diverged:
+    if samples is not None:
         write_report(summary, out)
-    if res.diverged:
-        raise loop.Diverged(res.diverged)
-    return summary
+
+
+def _start(config: TextureConfig, target: np.ndarray, out: Path) -> None:
+    loop.check_resume(out, run_config(config))  # refused before writing anything
+    figures.write_png(target, out / "target.png", min_px=256)
 
 
 def run(config: TextureConfig, out_dir: str | Path) -> dict:
@@ -273,6 +287,5 @@ def run(config: TextureConfig, out_dir: str | Path) -> dict:
     loss = make_loss(config, target, _keys(config)[1], weights)
     scorer = scoring.scorer(target, weights)
     with outdir.claim(out_dir, JOB, resume=True) as out:
-        loop.check_resume(out, run_config(config))  # refused before writing anything
-        figures.write_png(target, out / "target.png", min_px=256)
+        hosts.on_main(_start, config, target, out)
         return train(config, target, out, loss, scorer)

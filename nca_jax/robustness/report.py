@@ -15,7 +15,7 @@ from nca_jax.robustness.battery import (REPORT_STEPS, BatteryConfig, battery_for
                                         canvas_for, damage_summary, finite_or_none,
                                         memory_bytes)
 from nca_jax.robustness.loading import TrainedModel, unique_names
-from runio import devices, outdir
+from runio import devices, hosts, outdir
 from runio.records import write_json
 
 
@@ -68,7 +68,7 @@ def run(checkpoints: list[str], config: BatteryConfig, out_dir: str | Path,
     """The damage job: load the models of the run folders ``checkpoints`` (a folder of an
     ``optimizer=both`` run gives its two), check the canvas and the output folder before
     any work, then :func:`run_battery` into ``out_dir``."""
-    outdir.check(out_dir, JOB, overwrite=overwrite)
+    hosts.on_main(outdir.check, out_dir, JOB, overwrite=overwrite)
     folders = [f for c in checkpoints for f in loading.run_folders(c)]
     models = [loading.load_model(f) for f in folders]
     for m in models:
@@ -90,7 +90,7 @@ def run_battery(models: list[TrainedModel], config: BatteryConfig, out: str | Pa
     for m in models:
         canvas_for(m.target, config)  # bad canvas: fail before any work
     raw, summaries = {}, {}
-    for m in tqdm(models, desc="damage battery", unit="model", disable=not progress):
+    for m in tqdm(models, desc="damage battery", unit="model", disable=not (progress and hosts.is_main())):
         raw[m.name] = battery_for_model(m.params, m.mcfg, m.target, config)
         summaries[m.name] = damage_summary(raw[m.name])
     results: dict = {
@@ -104,9 +104,10 @@ def run_battery(models: list[TrainedModel], config: BatteryConfig, out: str | Pa
     for e in EXPERIMENTS:
         results[e] = {n: per_model[n][e] for n in per_model}
     results["summary"] = {n: {"loss_at": _loss_at(raw[n]), "damages": summaries[n]} for n in raw}
-    write_json(out / "results.json", results)
-    figures = plots.write_figures(raw, config, out)
-    write_report(results, figures, config, out)
+    if hosts.is_main():  # one writer across processes
+        write_json(out / "results.json", results)
+        figures = plots.write_figures(raw, config, out)
+        write_report(results, figures, config, out)
     return results
 
 

@@ -11,7 +11,10 @@ output folder.
   end (orbax, :mod:`runio.checkpoint`);
 - a non-finite number stops it at once, keeping the last good checkpoint;
 - ``metrics.jsonl`` gets one line per iteration (cut back to the checkpoint on resume), and
-  a progress bar shows the budget from the first second.
+  a progress bar shows the budget from the first second;
+- across processes (:mod:`runio.hosts`) all of them train and checkpoint together, process
+  0 alone checks the configuration and writes the records, and the result's parameters are
+  this process's full copy.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import jax
 from tqdm import tqdm
 
 from nca_jax.train.base import Trainer
+from runio import hosts
 from runio.checkpoint import CheckpointMismatch, Checkpointer
 from runio.errors import ConfigError, check, finite
 from runio.records import append_jsonl, differences, dumps, read_jsonl, write_json
@@ -97,7 +101,7 @@ def train(trainer: Trainer, key: jax.Array, out: Path, loop: LoopConfig, run_con
     """Run ``trainer`` from ``init(key)`` (or from the checkpoint in ``out``) until a budget
     or ``reached`` stops it. ``run_config`` is the job's configuration without its budget
     fields (what must match to resume)."""
-    out.mkdir(parents=True, exist_ok=True)
+    hosts.on_main(out.mkdir, parents=True, exist_ok=True)
     ckpt = Checkpointer(out / "checkpoints", keep=loop.keep_checkpoints)
     try:
         return _train(trainer, key, out, loop, run_config, evaluate, reached, desc, ckpt)
@@ -110,19 +114,24 @@ def _train(trainer, key, out, loop, run_config, evaluate, reached, desc, ckpt) -
     counters = {"iteration": 0.0, "elapsed": 0.0, "reached_iteration": -1.0,
                 "reached_time": -1.0}
     if ckpt.latest_step() is not None:
-        check_resume(out, run_config)
+        hosts.on_main(check_resume, out, run_config)
         try:
             _, items = ckpt.restore({"state": state, "counters": counters})
         except (CheckpointMismatch, FileNotFoundError) as e:
             raise ConfigError("out", f"cannot resume the checkpoints in {out} ({e})") from None
         state, counters = items["state"], items["counters"]
-    write_json(out / "run_config.json", run_config)
     it = int(counters["iteration"])
     metrics_path = out / "metrics.jsonl"
     records = [r for r in read_jsonl(metrics_path) if r.get("iteration", 0) <= it]
-    metrics_path.write_text("".join(dumps(r) + "\n" for r in records))
+    writes = hosts.is_main()  # one writer across processes
 
-    if loop.progress:
+    def start_records():
+        write_json(out / "run_config.json", run_config)
+        metrics_path.write_text("".join(dumps(r) + "\n" for r in records))
+    hosts.on_main(start_records)  # after every process has read the records
+
+    progress = loop.progress and writes
+    if progress:
         print(f"{desc}: compiling…", file=sys.stderr, flush=True)
     t0 = time.perf_counter()
     step = trainer.step.lower(state).compile()
@@ -146,7 +155,7 @@ def _train(trainer, key, out, loop, run_config, evaluate, reached, desc, ckpt) -
         return min(total, counters["elapsed"] if by_time else it)
 
     bar = tqdm(total=total, initial=position(), desc=desc, unit="s" if by_time else "it",
-               disable=not loop.progress, leave=True, dynamic_ncols=True,
+               disable=not progress, leave=True, dynamic_ncols=True,
                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f}{unit} "
                           "[{elapsed}<{remaining}{postfix}]")
     stop, diverged = stop_reason(), None
@@ -170,9 +179,10 @@ def _train(trainer, key, out, loop, run_config, evaluate, reached, desc, ckpt) -
         rec["wall_time_s"] = counters["elapsed"]
         if reached is not None and reached(rec):
             counters.update(reached_iteration=float(it), reached_time=counters["elapsed"])
-        append_jsonl(metrics_path, rec)
+        if writes:
+            append_jsonl(metrics_path, rec)
         records.append(rec)
-        stop = stop_reason()
+        stop = hosts.agree(stop_reason())  # time budgets: process 0's clock decides
         if it % loop.checkpoint_every == 0 or stop is not None:
             ckpt.save(it, {"state": state, "params": trainer.params(state),
                            "counters": counters})
@@ -183,7 +193,7 @@ def _train(trainer, key, out, loop, run_config, evaluate, reached, desc, ckpt) -
     bar.close()
     if diverged:
         stop = diverged
-    return Result(state=state, params=trainer.params(state), records=records, iterations=it,
+    return Result(state=state, params=hosts.local(trainer.params(state)), records=records, iterations=it,
                   elapsed=counters["elapsed"], compile_s=compile_s,
                   reached_iteration=(int(counters["reached_iteration"])
                                      if counters["reached_iteration"] >= 0 else None),

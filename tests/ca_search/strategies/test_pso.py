@@ -65,3 +65,32 @@ def test_mutation_counts_follow_the_power_law():
     counts = np.asarray(mutate(jax.random.key(1), jnp.zeros((20_000, 64)), pmf)).sum(1)
     freq = np.bincount(counts.astype(int), minlength=65) / counts.size
     assert np.allclose(freq[:4], np.asarray(pmf)[:4], atol=0.01)
+
+
+@pytest.mark.parametrize("strategy", ["bpso", "bglpso"])
+def test_the_inertia_readings_start_where_each_source_says(strategy):
+    """The seed prints w1 = 0.4, w2 = 0.9 (w starts in [-0.5, 0.4]); Feng et al. use
+    w1 = 0.9, w2 = 0.4, so w falls from [0.5, 0.9] at t = 0 to [0, 0.4] at T_max."""
+    from ca_search.experiment import SearchConfig, make_strategy
+
+    for reading, start, end in [("printed", (-0.5, 0.4), (0.0, 0.9)),
+                                ("feng", (0.5, 0.9), (0.0, 0.4))]:
+        pso, params = make_strategy(SearchConfig(strategy=strategy, generations=100,
+                                                 inertia=reading))
+        state = pso._init(jax.random.key(0), params)
+        for z0 in (0.0, 0.5, 0.2, 0.9):  # z = 4 z0 (1 - z0) covers [0, 1]
+            for t, (lo, hi) in ((0, start), (100, end)):
+                w, _ = pso.inertia(state.replace(chaos_z=z0, generation_counter=t), params)
+                assert lo - 1e-6 <= float(w) <= hi + 1e-6
+        # the extremes are reached: z = 0 and z = 1 at t = 0
+        w0 = [float(pso.inertia(state.replace(chaos_z=z0, generation_counter=0), params)[0])
+              for z0 in (0.0, 0.5)]
+        assert w0 == pytest.approx(list(start), abs=1e-6)
+
+
+def test_an_unknown_inertia_reading_is_refused():
+    from ca_search.experiment import SearchConfig
+    from runio.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="printed, feng"):
+        SearchConfig(inertia="linear")
