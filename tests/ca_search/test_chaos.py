@@ -30,6 +30,41 @@ def test_nc_pt_many_equals_one_by_one():
     assert np.allclose(many, [[chaos.nc_pt(h) for h in row] for row in hists])
 
 
+def test_the_threaded_path_gives_zlibs_values_exactly_on_1000_random_histories():
+    """The search compresses on a thread pool; each value must be the one-by-one zlib
+    value of the definition, to the last bit (densities from sparse to dense)."""
+    rng = np.random.default_rng(7)
+    p = rng.uniform(0.02, 0.98, (1000, 1, 1))
+    hists = (rng.random((1000, 16, 37)) < p).astype(np.uint8)
+    got = chaos.nc_pt_many(hists)
+    assert got.tolist() == [_nc_pt_by_hand(h) for h in hists]
+
+
+def test_the_search_memo_of_repeated_rules_gives_the_fresh_values():
+    from ca_search.experiment import SearchConfig, _Trials
+
+    c = SearchConfig(task="chaos", trials=2, population=6, n_cells=31, steps=20,
+                     compress_level=9)
+    trials = _Trials(c)
+    rng = np.random.default_rng(3)
+    rows = rng.integers(0, 2, (4, c.num_dims)).astype(np.uint8)
+    pop = rows[[[0, 1, 0, 2, 1, 0], [3, 3, 2, 1, 0, 3]]]  # repeats within and across trials
+    cells = np.stack([density.sample_ics(jax.random.key(t), 2, c.n_cells, "unbiased")
+                      for t in range(2)])
+    first = np.asarray(trials.chaos_fitness(jax.numpy.asarray(pop), jax.numpy.asarray(cells)))
+    again = np.asarray(trials.chaos_fitness(jax.numpy.asarray(pop), jax.numpy.asarray(cells)))
+    def history(rule, ic):  # the numpy reference, step by step
+        rows = [np.asarray(ic, np.uint8)]
+        for _ in range(c.steps):
+            rows.append(reference.step(rule, rows[-1]))
+        return np.stack(rows)
+
+    want = [[np.mean([_nc_pt_by_hand(history(rule, ic)) for ic in np.asarray(cells[t])])
+             for rule in pop[t]] for t in range(2)]
+    np.testing.assert_allclose(first, want, rtol=1e-6)  # float32 on the way out
+    assert (again == first).all()
+
+
 def test_population_fitness_matches_reference_simulation():
     key = jax.random.key(2)
     tables = np.stack([rules.gkl(), rules.majority(),
