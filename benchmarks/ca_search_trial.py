@@ -25,7 +25,8 @@ flags.DEFINE_list("strategies", list(STRATEGIES), "Strategies to time.")
 flags.DEFINE_integer("generations", 200, "Generations.")
 flags.DEFINE_integer("population", 100, "Population.")
 flags.DEFINE_integer("trials", 1, "Trials run together (vmapped).")
-flags.DEFINE_boolean("uniform_init", False, "Mitchell's uniform-density initial genomes.")
+flags.DEFINE_enum("init", "iid", ["iid", "uniform"], "Initial genomes: each bit a fair coin, "
+                  "or Mitchell's uniform density.")
 FLAGS = flags.FLAGS
 
 
@@ -39,7 +40,7 @@ def main(argv):
         config = SearchConfig(task=FLAGS.task, strategy=name, trials=FLAGS.trials,
                               generations=FLAGS.generations, population=FLAGS.population,
                               performance_ics=1000, chunk=FLAGS.generations,
-                              uniform_init=FLAGS.uniform_init)
+                              init=FLAGS.init)
         with tempfile.TemporaryDirectory() as tmp:
             start = time.perf_counter()
             run_search(config, f"{tmp}/warm", progress=False)

@@ -39,6 +39,9 @@ from runio.records import differences, write_json
 
 JOB = "ca_search.search"
 TASKS = ("density", "chaos")
+#: Initial genomes: each bit a fair coin (the seed's literal reading), or Mitchell et al.'s
+#: (whom the seed follows for the density task): each genome's density uniform on [0, 1].
+INITS = ("uniform", "iid")
 #: The PSOs' chaotic inertia (w1, w2): as the seed prints it (w starts in [-0.5, 0.4]), or
 #: as Feng et al., whom the seed cites, define it (w falls from [0.5, 0.9] towards [0, 0.4]).
 INERTIA = {"printed": (0.4, 0.9), "feng": (0.9, 0.4)}
@@ -59,8 +62,8 @@ class SearchConfig:
     n_cells: int = 149
     steps: int = 150
     radius: int = 3
-    uniform_init: bool = False  # initial genomes with density uniform on [0, 1] (Mitchell)
-    inertia: str = "printed"  # the PSOs' inertia reading (INERTIA)
+    init: str = "uniform"  # initial genomes (INITS)
+    inertia: str = "feng"  # the PSOs' inertia reading (INERTIA)
     compress_level: int = 6  # zlib level during chaos search; best rules also scored at 9
     performance_ics: int = 10_000  # unbiased ICs for P_N of each trial's best rule
     chunk: int = 10  # generations per compiled call (progress and checkpoint granularity)
@@ -68,6 +71,7 @@ class SearchConfig:
 
     def __post_init__(self):
         check(self.task in TASKS, "task", f"must be one of {', '.join(TASKS)}, got {self.task!r}")
+        check(self.init in INITS, "init", f"must be one of {', '.join(INITS)}, got {self.init!r}")
         check(self.inertia in INERTIA, "inertia",
               f"must be one of {', '.join(INERTIA)}, got {self.inertia!r}")
         check(self.strategy in STRATEGIES, "strategy",
@@ -138,7 +142,7 @@ class _Trials:
 
         def init_pop(key):
             k_pop, k_next = jax.random.split(key)
-            pop = random_genomes(k_pop, c.population, c.num_dims, c.uniform_init)
+            pop = random_genomes(k_pop, c.population, c.num_dims, c.init == "uniform")
             return pop, k_next
 
         def start(key, pop, fit):

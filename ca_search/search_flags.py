@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from absl import flags
 
-from ca_search.experiment import INERTIA, TASKS, SearchConfig
+from ca_search.experiment import INERTIA, INITS, TASKS, SearchConfig
 from ca_search.strategies import STRATEGIES
 
 FLAGS = flags.FLAGS
@@ -26,8 +26,9 @@ def define(task_and_strategy: bool = True) -> None:
     flags.DEFINE_integer("n_cells", _D.n_cells, "Lattice size N.")
     flags.DEFINE_integer("steps", _D.steps, "CA steps T per evaluation.")
     flags.DEFINE_integer("radius", _D.radius, "Rule radius r (1..4).")
-    flags.DEFINE_boolean("uniform_init", _D.uniform_init,
-                         "Initial genomes with density uniform on [0, 1] (Mitchell et al.).")
+    flags.DEFINE_enum("init", _D.init, list(INITS),
+                      "Initial genomes: 'uniform' (Mitchell et al.: each genome's density "
+                      "uniform on [0, 1]) or 'iid' (each bit a fair coin).")
     flags.DEFINE_enum("inertia", _D.inertia, list(INERTIA),
                       "PSO chaotic inertia: 'printed' (the seed's w1=0.4, w2=0.9: w starts in "
                       "[-0.5, 0.4]) or 'feng' (Feng et al.'s w1=0.9, w2=0.4: w falls from "
@@ -48,7 +49,7 @@ def config(**fixed) -> SearchConfig:
     values = dict(
         trials=FLAGS.trials, generations=FLAGS.generations, population=FLAGS.population,
         n_ics=FLAGS.n_ics, chaos_ics=FLAGS.chaos_ics, n_cells=FLAGS.n_cells, steps=FLAGS.steps,
-        radius=FLAGS.radius, uniform_init=FLAGS.uniform_init, inertia=FLAGS.inertia,
+        radius=FLAGS.radius, init=FLAGS.init, inertia=FLAGS.inertia,
         compress_level=FLAGS.compress_level, performance_ics=FLAGS.performance_ics,
         seed=FLAGS.seed)
     if "task" in FLAGS:

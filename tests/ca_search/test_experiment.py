@@ -103,3 +103,24 @@ def test_table1_ranks_and_seed_numbers():
     for task, row in SEED_TABLE1.items():
         for value in row.values():
             assert f"| {value} |" in text
+
+
+def test_table1_notes_explain_every_row_for_the_reading_run():
+    def fake(value):
+        return {"best_fitness_mean": value, "best_fitness_std": 0.01, "p149_mean": 0.5,
+                "p149_std": 0.0, "wall_time_s": 1.0, "nc_pt_level9_mean": value,
+                "nc_pt_level9_std": 0.0, "final_generation_best_mean": value - 0.05,
+                "final_generation_best_std": 0.01}
+    summaries = {"density": {"ga": fake(0.95), "bpso": fake(0.7), "bglpso": fake(0.8)},
+                 "chaos": {"ga": fake(0.53), "bpso": fake(0.53), "bglpso": fake(0.53)}}
+    for init, inertia in [("uniform", "feng"), ("iid", "printed")]:
+        text = table1_markdown(summaries, SearchConfig(init=init, inertia=inertia))
+        notes = text.split("## Row by row")[1]
+        assert f"`--init={init}`, `--inertia={inertia}`" in notes
+        bullets = [line for line in notes.splitlines() if line.startswith("- **")]
+        assert len(bullets) == 6  # one per row of the table
+        # the GA note gives the final-generation value and its gap to the seed's 0.90
+        ga = next(b for b in bullets if b.startswith("- **density, GA**"))
+        assert "ours 0.900 at the final generation (+0.000)" in ga
+        pso = next(b for b in bullets if b.startswith("- **density, BPSO**"))
+        assert ("Feng" in pso) == (inertia == "feng")
