@@ -115,13 +115,55 @@ def _env(**extra) -> dict:
     return env
 
 
-def _cluster(module: str, args: list[str]) -> list[subprocess.Popen]:
-    """Start ``python -m module args`` as 2 processes of one JAX cluster, 1 CPU device each."""
+# Runs ``python -m MODULE ARGS`` with a Python audit hook that logs, to LOG, every file
+# opened for writing, created, renamed, removed or truncated under OUT: what the process
+# itself writes there (orbax's C++ writes are seen by the folder listing instead).
+WATCH = """
+import os, runpy, sys
+out, log, module = os.path.realpath(sys.argv[1]), sys.argv[2], sys.argv[3]
+fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+WRITE = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+def hook(event, args):
+    if event == "open":
+        path, mode, flags = args
+        if not ((isinstance(mode, str) and any(c in mode for c in "wax+")) or
+                (isinstance(flags, int) and flags & WRITE)):
+            return
+    elif event in ("os.rename", "os.remove", "os.rmdir", "os.mkdir", "os.truncate",
+                   "shutil.rmtree", "os.unlink"):
+        path = args[0]
+    else:
+        return
+    if isinstance(path, (str, bytes, os.PathLike)):
+        path = os.path.realpath(os.fsdecode(path))
+        if path == out or path.startswith(out + os.sep):
+            os.write(fd, f"{event} {path}\\n".encode())
+sys.addaudithook(hook)
+sys.argv = [module] + sys.argv[4:]
+runpy.run_module(module, run_name="__main__", alter_sys=True)
+"""
+
+
+def _cluster(module: str, args: list[str], watch: Path | None = None
+             ) -> list[subprocess.Popen]:
+    """Start ``python -m module args`` as 2 processes of one JAX cluster, 1 CPU device each;
+    with ``watch`` (a folder), process i logs its writes under ``--out`` to ``watch/i.log``."""
     env = _env(JAX_COORDINATOR_ADDRESS=f"127.0.0.1:{_free_port()}", JAX_NUM_PROCESSES="2",
                JAX_NUM_CPU_DEVICES="1")
-    return [subprocess.Popen([sys.executable, "-m", module, *args],
-                             env=dict(env, JAX_PROCESS_ID=str(i)), stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True) for i in range(2)]
+    out = next(a.split("=", 1)[1] for a in args if a.startswith("--out="))
+
+    def command(i):
+        if watch is None:
+            return [sys.executable, "-m", module, *args]
+        return [sys.executable, "-c", WATCH, out, str(watch / f"{i}.log"), module, *args]
+    return [subprocess.Popen(command(i), env=dict(env, JAX_PROCESS_ID=str(i)),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for i in range(2)]
+
+
+def _writes(watch: Path, i: int) -> list[str]:
+    path = watch / f"{i}.log"
+    return path.read_text().splitlines() if path.exists() else []
 
 
 def _finish(procs: list[subprocess.Popen]) -> None:
@@ -148,7 +190,9 @@ def _listing(out: Path) -> list[str]:
                   if "default" not in p.relative_to(out).parts[:-1])
 
 
-def _only_process_0_wrote(out: Path, reference: Path) -> None:
+def _only_process_0_wrote(out: Path, reference: Path, watch: Path) -> None:
+    assert _writes(watch, 1) == []  # process 1 wrote nothing under --out ...
+    assert any("summary.json" in w for w in _writes(watch, 0))  # ... the hook does see writes
     assert _listing(out) == _listing(reference)
     assert not [p for p in out.rglob("*") if "process_1" in p.name]  # orbax: one writer
 
@@ -180,12 +224,14 @@ def test_grow_es_on_two_processes_equals_one_process_and_resumes_after_a_kill(tm
             p.communicate()
     assert not (out / "summary.json").exists()
     # ... resumes (budget changed to the reference's) to the reference's numbers
-    _finish(_cluster("nca_jax.grow", GROW + ["--max_iterations=60", f"--out={out}"]))
+    watch = tmp_path / "writes"
+    watch.mkdir()
+    _finish(_cluster("nca_jax.grow", GROW + ["--max_iterations=60", f"--out={out}"], watch))
     assert _losses(out) == _losses(ref)  # every iteration, bit for bit
     one, two = (json.loads((d / "summary.json").read_text()) for d in (ref, out))
     assert two["final_loss"] == one["final_loss"] and two["iterations"] == 60
     assert two["devices_used"] == one["devices_used"] == 2
-    _only_process_0_wrote(out, ref)
+    _only_process_0_wrote(out, ref, watch)
 
 
 @pytest.mark.xdist_group("processes")
@@ -194,11 +240,13 @@ def test_search_on_two_processes_equals_one_process(tmp_path):
             "--performance_ics=100", "--devices=all"]
     ref, out = tmp_path / "one", tmp_path / "two"
     _single("ca_search.search", args + [f"--out={ref}"])
-    _finish(_cluster("ca_search.search", args + [f"--out={out}"]))
+    watch = tmp_path / "writes"
+    watch.mkdir()
+    _finish(_cluster("ca_search.search", args + [f"--out={out}"], watch))
     assert (out / "history.csv").read_text() == (ref / "history.csv").read_text()
     one, two = (json.loads((d / "summary.json").read_text()) for d in (ref, out))
     assert [t["best_rule"] for t in two["trials"]] == [t["best_rule"] for t in one["trials"]]
-    _only_process_0_wrote(out, ref)
+    _only_process_0_wrote(out, ref, watch)
 
 
 @pytest.mark.xdist_group("processes")
