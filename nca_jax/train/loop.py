@@ -182,7 +182,9 @@ def _train(trainer, key, out, loop, run_config, evaluate, reached, desc, ckpt) -
         if writes:
             append_jsonl(metrics_path, rec)
         records.append(rec)
-        stop = hosts.agree(stop_reason())  # time budgets: process 0's clock decides
+        stop = stop_reason()
+        if by_time:  # each process has its own clock: process 0's decides, for all
+            stop = hosts.agree(stop)
         if it % loop.checkpoint_every == 0 or stop is not None:
             ckpt.save(it, {"state": state, "params": trainer.params(state),
                            "counters": counters})
@@ -193,7 +195,8 @@ def _train(trainer, key, out, loop, run_config, evaluate, reached, desc, ckpt) -
     bar.close()
     if diverged:
         stop = diverged
-    return Result(state=state, params=hosts.local(trainer.params(state)), records=records, iterations=it,
+    return Result(state=state, params=hosts.local(trainer.params(state)), records=records,
+                  iterations=it,
                   elapsed=counters["elapsed"], compile_s=compile_s,
                   reached_iteration=(int(counters["reached_iteration"])
                                      if counters["reached_iteration"] >= 0 else None),
