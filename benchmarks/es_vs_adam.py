@@ -45,8 +45,9 @@ flags.DEFINE_bool("quick", False, "Carrot only, adam,open_es,snes, 2 seeds, 40 s
 flags.DEFINE_list("targets", list(CASES), f"Targets: {', '.join(CASES)}.")
 flags.DEFINE_list("methods", list(METHODS), f"Methods: {', '.join(METHODS)}.")
 flags.DEFINE_integer("seeds", 5, "Seeds per target and method.")
-flags.DEFINE_list("max_seconds", ["60", "600"], "Training budget per run (s), per target in "
-                  "the order of --targets (one value: the same for all).")
+flags.DEFINE_list("max_seconds", ["180", "600"], "Training budget per run (s), per target in "
+                  "the order of --targets (one value: the same for all); the carrot's is the "
+                  "grow job's default budget.")
 flags.DEFINE_float("target_loss", 0.003, "Stop a run at this fresh-rollout loss.")
 flags.DEFINE_string("figure", "", "Write the loss-vs-wall-time figure here (PNG).")
 FLAGS = flags.FLAGS

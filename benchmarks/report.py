@@ -23,7 +23,7 @@ NOTES = HERE / "notes"
 ORDER = ["ca_throughput", "ca_search_trial", "ca_table1", "peers", "population_scaling",
          "es_vs_adam", "damage_battery", "texture_speed"]
 # results files written by a module under another name
-FILE_MODULE = {"es_vs_adam_ratio": "es_vs_adam", "es_vs_adam_runs": "es_vs_adam",
+FILE_MODULE = {"es_vs_adam_runs": "es_vs_adam",
                "population_evaluation": "population_scaling", "texture_trial": "texture_speed"}
 # sections that are not benchmark modules
 COMMANDS = {"ca_table1": "python -m ca_search.table1"}
@@ -32,7 +32,6 @@ COMMANDS = {"ca_table1": "python -m ca_search.table1"}
 IDENTITY = {"peers": ("workload", "ours_devices", "peer_name"),
             "es_vs_adam_runs": ("target", "method", "seed", "config"),
             "es_vs_adam": ("target", "method", "optimizer", "size"),
-            "es_vs_adam_ratio": ("target",),
             "texture_speed": ("config", "size"),
             "texture_trial": ("config", "size", "train_steps", "loss"),
             "damage_battery": ("models", "config")}

@@ -53,7 +53,8 @@ flags.DEFINE_integer("batch_size", 8, "Adam batch size.")
 flags.DEFINE_bool("grad_norm", True, "Adam: normalise each variable's gradient.")
 flags.DEFINE_enum("adam_loss", "final", ["final", "window"], "Adam loss: MSE after the "
                   "rollout, or averaged over steps min_steps..max_steps of it.")
-flags.DEFINE_integer("pool_size", 1024, "Sample pool size.")
+flags.DEFINE_integer("adam_pool_size", 32, "Adam: sample pool size (>= batch_size).")
+flags.DEFINE_integer("es_pool_size", 1024, "ES: sample pool size (>= es_batch).")
 flags.DEFINE_integer("min_steps", 30, "Fewest NCA steps per rollout.")
 flags.DEFINE_integer("max_steps", 39, "Most NCA steps per rollout.")
 flags.DEFINE_integer("hidden", 32, "Hidden units of the update rule.")
@@ -97,12 +98,12 @@ def build_config():
                       decay_thresholds=_floats("decay_thresholds"),
                       decay_factors=_floats("decay_factors"),
                       batch_size=F.es_batch, min_steps=F.min_steps,
-                      max_steps=F.max_steps, pool=F.pool, pool_size=F.pool_size)
+                      max_steps=F.max_steps, pool=F.pool, pool_size=F.es_pool_size)
     with within("adam"):
         adam = AdamConfig(lr=F.adam_lr, lr_schedule=F.lr_schedule, batch_size=F.batch_size,
                           min_steps=F.min_steps, max_steps=F.max_steps, grad_norm=F.grad_norm,
                           loss=F.adam_loss,
-                          pool=F.pool, pool_size=F.pool_size)
+                          pool=F.pool, pool_size=F.adam_pool_size)
     return GrowConfig(
         target=F.target, size=F.size, padding=F.padding, optimizer=F.optimizer, seed=F.seed,
         target_loss=F.target_loss, max_seconds=F.max_seconds, max_iterations=F.max_iterations,

@@ -238,10 +238,11 @@ def write_report(summaries: dict[str, dict], config: GrowConfig, out: Path) -> N
         "",
         f"Target loss {config.target_loss:g} (MSE on RGBA, fresh rollouts from the seed); "
         f"ES: {config.es.strategy}, population {config.es.population}, "
-        f"σ={config.es.sigma:g}, lr {config.es.lr:g}, pool {'on' if config.es.pool else 'off'}, "
+        f"σ={config.es.sigma:g}, lr {config.es.lr:g}, "
+        f"pool {config.es.pool_size if config.es.pool else 'off'}, "
         f"population split over {es_devices} device(s); "
         f"Adam: lr {config.adam.lr:g}, batch {config.adam.batch_size}, pool "
-        f"{'on' if config.adam.pool else 'off'}. Device: {jax.devices()[0].device_kind}.",
+        f"{config.adam.pool_size if config.adam.pool else 'off'}. Device: {jax.devices()[0].device_kind}.",
         "",
         "| | " + " | ".join(names) + " |",
         "| --- |" + " --- |" * len(names),
@@ -271,7 +272,8 @@ def run(config: GrowConfig, out_dir: str | Path, n_devices: int = 0) -> dict[str
     target = load_target(config.target, config.size, config.padding)
     devices.check_memory(memory_bytes(config, *target.shape[:2]), "size",
                          f"a {target.shape[0]}×{target.shape[1]} grid",
-                         "use a smaller size, padding, pool_size, batch_size or population")
+                         "use a smaller size, padding, adam_pool_size, es_pool_size, batch_size or "
+                         "population")
     if n_devices:
         devices.check_divisible(config.es.population, devices.population_mesh(n_devices),
                                 "devices")
