@@ -3,7 +3,8 @@
 ``run(config, out_dir)`` is what ``python -m nca_jax.grow`` calls. Per optimizer it
 writes ``metrics.jsonl``, ``checkpoints/`` (orbax), ``summary.json``, ``growth.png``,
 ``growth.gif`` and ``loss.png``; with ``optimizer="both"`` into ``es/`` and ``adam/`` plus
-a side-by-side ``report.md``. Rerunning into the same folder resumes from the last
+a side-by-side ``report.md``; and ``page/index.html``, the trained models running in the
+browser (:mod:`nca_jax.web`). Rerunning into the same folder resumes from the last
 checkpoint; on CPU the result is bitwise equal to an uninterrupted run.
 
 Both trainers are judged the same way: every ``eval_every`` iterations the current
@@ -30,6 +31,7 @@ from nca_jax.train import adam, es, loop
 from nca_jax.train.adam import AdamConfig
 from nca_jax.train.base import Trainer
 from nca_jax.train.es import ESConfig
+from nca_jax.web import page
 from runio import devices, hosts
 from runio.errors import check, finite
 from runio import outdir
@@ -251,7 +253,9 @@ def write_report(summaries: dict[str, dict], config: GrowConfig, out: Path) -> N
     t = {n: summaries[n]["time_to_target_s"] for n in names}
     if t.get("es") and t.get("adam"):
         lines += ["", f"ES / Adam wall-time ratio to the target: **{t['es'] / t['adam']:.2f}**"]
-    lines += ["", "![target](target.png)", ""]
+    lines += ["", "![target](target.png)", "",
+              "Both models run in the browser: [page/index.html](page/index.html) (open it from "
+              "disk; drag on a picture to erase cells and watch them regrow).", ""]
     for n in names:
         lines += [f"## {n}", "", f"![growth]({n}/growth.png)", "",
                   f"![growth gif]({n}/growth.gif) ![loss]({n}/loss.png)", ""]
@@ -283,6 +287,8 @@ def run(config: GrowConfig, out_dir: str | Path, n_devices: int = 0) -> dict[str
         hosts.on_main(_start, config, target, out, subs.values())
         summaries = {name: train(name, config, target, sub, n_devices)
                      for name, sub in subs.items()}
-        if config.optimizer == "both" and hosts.is_main():
-            write_report(summaries, config, out)
+        if hosts.is_main():
+            page.write_for_run(out)
+            if config.optimizer == "both":
+                write_report(summaries, config, out)
     return summaries

@@ -9,7 +9,8 @@ run), ``target.png``, ``texture.png`` (labelled panels: the NCA from fresh seeds
 ``loss.png`` (loss and score during training), ``texture.gif`` (the NCA running from a
 seed for ``gif_steps`` steps, far past its training horizon), ``report.md`` and
 ``summary.json`` (``score``, ``initial_loss``, ``final_loss`` = mean training loss over the
-last 10 % of iterations, ``wall_time_s`` without compilation, every hyperparameter).
+last 10 % of iterations, ``wall_time_s`` without compilation, every hyperparameter) and
+``page/index.html`` (the trained NCA running in the browser: :mod:`nca_jax.web`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from nca_jax.style import vgg
 from nca_jax.targets.textures import load_texture
 from nca_jax.train import loop
 from nca_jax.train import texture as train_texture
+from nca_jax.web import page
 from runio import devices, hosts, outdir
 from runio.errors import check
 from runio.records import write_json
@@ -192,7 +194,9 @@ def write_report(summary: dict, out: Path) -> None:
              "0 = the target's mean colour, 1 = another piece of the target).", "",
              "![texture](texture.png)", "", "![training](loss.png)", "",
              f"The NCA from a seed, {c['gif_steps']} steps (its training rollouts are "
-             f"{summary['training_steps']} steps):", "", "![running](texture.gif)", ""]
+             f"{summary['training_steps']} steps):", "", "![running](texture.gif)", "",
+             "It runs in the browser too: [page/index.html](page/index.html) (open it from "
+             "disk; drag on it to erase and watch the texture close the hole).", ""]
     (out / "report.md").write_text("\n".join(lines))
 
 
@@ -271,6 +275,7 @@ def _write(config, summary, samples, target, res, out: Path, k_viz) -> None:
                               fps=20, min_px=192)
     write_json(out / "summary.json", summary)
     if samples is not None:
+        page.write_for_run(out)
         write_report(summary, out)
 
 

@@ -89,11 +89,20 @@ def alive(x: jnp.ndarray, config: ModelConfig) -> jnp.ndarray:
 
 def step(params, x: jnp.ndarray, key: jax.Array, config: ModelConfig) -> jnp.ndarray:
     """One NCA update of ``x`` of shape ``(..., H, W, C)``."""
+    if config.fire_rate < 1.0:
+        fire = rand.uniform(key, x.shape[:-1] + (1,)) < config.fire_rate
+    else:
+        fire = None
+    return step_with_fire(params, x, fire, config)
+
+
+def step_with_fire(params, x: jnp.ndarray, fire, config: ModelConfig) -> jnp.ndarray:
+    """One NCA update with a given update mask ``fire`` (``(..., H, W, 1)`` booleans, or
+    ``None``: every cell updates) — how the browser page is checked against JAX."""
     pre = alive(x, config)
     p = perception.perceive(x, config.filters, config.padding)
     dx = rule(config).apply({"params": params}, p)
-    if config.fire_rate < 1.0:
-        fire = rand.uniform(key, x.shape[:-1] + (1,)) < config.fire_rate
+    if fire is not None:
         dx = dx * fire
     x = x + dx
     post = alive(x, config)

@@ -164,12 +164,21 @@ def step(params, x: jnp.ndarray, key: jax.Array, config: TextureModelConfig,
     """One update of ``x`` ``(..., H, W, C)``; ``update_rate`` may be traced (it overrides
     ``config.update_rate``, for trials vmapped over the rate)."""
     rate = config.update_rate if update_rate is None else update_rate
+    return step_with_fire(params, x, rand.uniform(key, mask_shape(x.shape, config)) < rate,
+                          config)
+
+
+def mask_shape(shape, config: TextureModelConfig) -> tuple[int, ...]:
+    """Shape of a state's update mask: one draw per element (SRNCA) or per cell."""
+    return tuple(shape) if config.kind == "srnca" else tuple(shape[:-1]) + (1,)
+
+
+def step_with_fire(params, x: jnp.ndarray, fire, config: TextureModelConfig) -> jnp.ndarray:
+    """One update with a given update mask ``fire`` (booleans of :func:`mask_shape`) — how
+    the browser page is checked against JAX."""
     dx = rule(config).apply({"params": params}, perceive(x, config))
-    if config.kind == "srnca":
-        fire = rand.uniform(key, x.shape) < rate
-        return soft_clamp(x + dx * fire)
-    fire = rand.uniform(key, x.shape[:-1] + (1,)) < rate
-    return x + dx * fire
+    x = x + dx * fire
+    return soft_clamp(x) if config.kind == "srnca" else x
 
 
 def step_range(config: TextureModelConfig, ca_steps: int) -> tuple[int, int]:

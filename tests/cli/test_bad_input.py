@@ -115,6 +115,14 @@ CASES = [
     ("nca_jax.damage", ["--checkpoint=RUN", "--out=FILE"], ["--out", "is a file"]),
     ("nca_jax.damage", ["--checkpoint=RUN", "--out=FOREIGN"], ["--out", "not empty"]),
     ("nca_jax.damage", [], ["--checkpoint", "required"]),
+    # ---- nca_jax.export
+    ("nca_jax.export", ["--checkpoint=MISSING"], ["--checkpoint", "no such folder"]),
+    ("nca_jax.export", ["--checkpoint=EMPTY"], ["--checkpoint", "not a grow or texture"]),
+    ("nca_jax.export", ["--checkpoint=RUN", "--grid=4"], ["--grid=4", "[8, 512]"]),
+    ("nca_jax.export", ["--checkpoint=RUN", "--grid=100000"], ["--grid"]),
+    ("nca_jax.export", ["--checkpoint=RUN", "--out=FILE"], ["--out", "is a file"]),
+    ("nca_jax.export", ["--checkpoint=RUN", "--out=FOREIGN"], ["--out", "not empty"]),
+    ("nca_jax.export", [], ["--checkpoint", "required"]),
     # ---- nca_jax.hparam_search
     ("nca_jax.hparam_search", ["--textures=grayscott:spots,grayscott:nosuch"], ["nosuch"]),
     ("nca_jax.hparam_search", ["--mode=evolve", "--trials=6", "--population=4"],
@@ -161,6 +169,7 @@ CASES = [
 ]
 IDS = [f"{m.split('.')[-1]}:{' '.join(a) or '(none)'}" for m, a, _ in CASES]
 OUT_FREE = {"ca_search.evaluate"}  # CLIs without --out
+QUIET = {"nca_jax.export"}  # nca_jax CLIs without a progress bar
 
 
 @pytest.fixture(scope="session")
@@ -208,7 +217,8 @@ def results(places, tmp_path_factory):
                 fresh.append(out)
                 if module not in OUT_FREE and not any(a.startswith("--out=") for a in args):
                     argv.append(f"--out={out}")
-                argvs.append(argv + (["--noprogress"] if module.startswith("nca_jax") else []))
+                argvs.append(argv + (["--noprogress"] if module.startswith("nca_jax")
+                                     and module not in QUIET else []))
             env = dict(os.environ, PYTHONPATH=str(ROOT), JAX_PLATFORMS="cpu")
             proc = subprocess.run([sys.executable, "-m", "tests.cli.harness", module],
                                   input=json.dumps(argvs), capture_output=True, text=True,
@@ -222,7 +232,7 @@ def results(places, tmp_path_factory):
 
 def test_the_battery_covers_every_cli_with_at_least_60_cases():
     modules = {m for m, _, _ in CASES}
-    assert modules == {"nca_jax.grow", "nca_jax.texture", "nca_jax.damage",
+    assert modules == {"nca_jax.grow", "nca_jax.texture", "nca_jax.damage", "nca_jax.export",
                        "nca_jax.hparam_search", "ca_search.evaluate", "ca_search.search",
                        "ca_search.table1"}
     assert len(CASES) >= 60
