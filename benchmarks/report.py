@@ -21,10 +21,11 @@ RESULTS = HERE / "results"
 NOTES = HERE / "notes"
 
 ORDER = ["ca_throughput", "ca_search_trial", "ca_table1", "peers", "population_scaling",
-         "es_vs_adam", "damage_battery", "texture_speed"]
+         "es_vs_adam", "damage_battery", "texture_speed", "page_speed"]
 # results files written by a module under another name
 FILE_MODULE = {"es_vs_adam_runs": "es_vs_adam",
-               "population_evaluation": "population_scaling", "texture_trial": "texture_speed"}
+               "population_evaluation": "population_scaling", "texture_trial": "texture_speed",
+               "texture_twin": "texture_speed"}
 # sections that are not benchmark modules
 COMMANDS = {"ca_table1": "python -m ca_search.table1"}
 # what makes two rows the same configuration (besides device and device count): the newest
@@ -34,13 +35,15 @@ IDENTITY = {"peers": ("workload", "ours_devices", "peer_name"),
             "es_vs_adam": ("target", "method", "optimizer", "size"),
             "texture_speed": ("config", "size"),
             "texture_trial": ("config", "size", "train_steps", "loss"),
-            "damage_battery": ("models", "config")}
+            "texture_twin": ("config", "size", "loss"),
+            "damage_battery": ("models", "config"),
+            "page_speed": ("model", "grid", "browser")}
 
 
 def modules() -> list[str]:
     """The benchmark modules that exist (each ``benchmarks/<name>.py`` but the helpers)."""
     return sorted(p.stem for p in HERE.glob("*.py")
-                  if p.stem not in ("__init__", "common", "report"))
+                  if p.stem not in ("__init__", "common", "report", "torch_texture"))
 
 
 def latest(rows: list[dict], name: str) -> list[dict]:

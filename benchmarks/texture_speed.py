@@ -4,11 +4,15 @@ time of one random-search trial.
     python -m benchmarks.texture_speed            # 64x64 and 128x128, trial of 500 steps
     python -m benchmarks.texture_speed --quick    # 64x64 only, trial of 50 steps
     python -m benchmarks.texture_speed --parts=trial  # only the 500-step trials
+    python -m benchmarks.texture_speed --parts=twin   # against the PyTorch twin (torch needed)
 
 Seed's notebook configuration: 9 channels, hidden 96, 4 filters, batch 2, 20 CA steps,
 Adam. Both style losses are timed in the same run (vgg is the default, swd the weight-free
 peer) and their ratio reported. The trial is :func:`nca_jax.hparams.trials.run_trials` of
 that configuration on one Gray-Scott texture, compile included (as a search pays it).
+The twin (:mod:`benchmarks.torch_texture`, the seed's stack) is first checked to give the
+same loss and gradient on the same weights, input and masks, then both train for 10 s each
+in this process (goal: JAX ≥ 2× the twin on the 2-core CPU).
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ from absl import flags
 from benchmarks import common
 
 flags.DEFINE_bool("quick", False, "64x64 only, trial of 50 steps.")
-flags.DEFINE_multi_enum("parts", ["speed", "trial"], ["speed", "trial"],
-                        "What to measure: speed (steps/s), trial (one search trial).")
+flags.DEFINE_multi_enum("parts", ["speed", "trial", "twin"], ["speed", "trial", "twin"],
+                        "What to measure: speed (steps/s), trial (one search trial), twin "
+                        "(training steps/s against the PyTorch twin; needs torch).")
 FLAGS = flags.FLAGS
 
 SEED_CONFIG = {"channels": 9, "hidden": 96, "ca_steps": 20, "batch_size": 2, "filters": 4,
@@ -50,6 +55,90 @@ def steps_per_s(size: int, loss: str) -> float:
     return 10.0 / common.timeit(ten, repeats=2, min_seconds=3.0)
 
 
+def _seed_models(size: int):
+    """The seed configuration's JAX model and trainer config, a VGG style loss on spots,
+    and random weights with a non-zero output layer (a fresh model's is zero)."""
+    from nca_jax.nca import texture as tm
+    from nca_jax.style import losses as style
+    from nca_jax.style import vgg
+    from nca_jax.targets.textures import load_texture
+    from nca_jax.train import texture as train_texture
+
+    target = load_texture("grayscott:spots", size)
+    weights = vgg.load_vgg16_params()
+    loss_fn, data = style.make_style_loss("vgg", target, vgg_params=weights)
+    mcfg = tm.TextureModelConfig(channels=9, hidden=96, n_filters=4, update_rate=0.5)
+    tcfg = train_texture.TextureTrainConfig(batch_size=2, ca_steps=20, lr=SEED_CONFIG["lr"])
+    k1, k2 = jax.random.split(jax.random.PRNGKey(1))
+    params = tm.init_params(k1, mcfg)
+    out = params["out"]["kernel"]
+    params = dict(params, out={"kernel": 0.02 * jax.random.normal(k2, out.shape)})
+    return mcfg, tcfg, target, weights, loss_fn, data, params
+
+
+def twin(size: int) -> dict:
+    """The PyTorch twin: same loss as JAX on the same weights, input and masks (checked),
+    then training steps/s of both, one after the other in this process."""
+    import numpy as np
+    import torch
+
+    from benchmarks import torch_texture as tt
+    from nca_jax.nca import texture as tm
+    from nca_jax.train import texture as train_texture
+
+    mcfg, tcfg, target, weights, loss_fn, data, params = _seed_models(size)
+    model = tt.TextureNCA(jax.tree.map(np.asarray, params), tm.filter_bank(mcfg),
+                          mcfg.channels, mcfg.update_rate)
+    style = tt.VGGGramLoss(weights, np.asarray(target), periodic=False)
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-0.5, 0.5, (tcfg.batch_size, size, size, mcfg.channels)).astype(np.float32)
+    fires = (rng.uniform(size=(8, tcfg.batch_size, size, size, 1)) < 0.5).astype(np.float32)
+
+    def jax_loss(p):
+        y = jax.numpy.asarray(x)
+        for f in fires:
+            y = tm.step_with_fire(p, y, jax.numpy.asarray(f), mcfg)
+        return jax.numpy.mean(loss_fn(data, tm.image(y, mcfg))
+                              + tcfg.overflow_weight * tm.overflow(y))
+
+    ours, grads = jax.jit(jax.value_and_grad(jax_loss))(params)
+    theirs, _ = tt.batch_loss(model, style, torch.from_numpy(x),
+                              [torch.from_numpy(f) for f in fires], tcfg.overflow_weight)
+    theirs.backward()
+    rel = abs(float(ours) - float(theirs)) / abs(float(ours))
+    g_ours = float(jax.numpy.linalg.norm(grads["hidden"]["kernel"]))
+    g_rel = abs(g_ours - float(model.w1.grad.norm())) / g_ours
+    common.require(rel < 1e-4 and g_rel < 1e-3, f"the twin differs from JAX: loss "
+                   f"{float(ours)} vs {float(theirs)}, |grad w1| relative difference {g_rel:.2e}")
+
+    lo, hi = tm.step_range(mcfg, tcfg.ca_steps)
+    trainer = tt.Trainer(model, style, (size, size), tcfg.lr, tcfg.batch_size, lo, hi,
+                         tcfg.pool_size, tcfg.overflow_weight)
+    for _ in range(2):  # warm-up
+        trainer.step()
+    t0, n = time.perf_counter(), 0
+    while time.perf_counter() - t0 < 10.0 or n < 5:
+        trainer.step()
+        n += 1
+    torch_rate = n / (time.perf_counter() - t0)
+
+    tr = train_texture.make(mcfg, tcfg, loss_fn, data, (size, size))
+    box = [tr.init(jax.random.PRNGKey(0))]
+
+    def ten():
+        for _ in range(10):
+            box[0], m = tr.step(box[0])
+        jax.block_until_ready(m["loss"])
+
+    jax_rate = 10.0 / common.timeit(ten, repeats=2, min_seconds=10.0)
+    return {"config": SEED_CONFIG, "size": size, "loss": "vgg",
+            "same_loss": {"jax": float(ours), "torch": float(theirs), "relative": rel,
+                          "grad_w1_relative": g_rel},
+            "jax_steps_per_s": jax_rate, "torch_steps_per_s": torch_rate,
+            "torch_version": torch.__version__, "torch_threads": torch.get_num_threads(),
+            "jax_over_torch": jax_rate / torch_rate, "goal": 2.0}
+
+
 def trial_seconds(size: int, steps: int, loss: str) -> float:
     from nca_jax.hparams import trials
     from nca_jax.style import losses as style
@@ -72,6 +161,8 @@ def main(argv):
         r = {loss: steps_per_s(size, loss) for loss in ("vgg", "swd")}
         results.emit({"config": SEED_CONFIG, "size": size, "vgg_steps_per_s": r["vgg"],
                       "swd_steps_per_s": r["swd"], "swd_over_vgg": r["swd"] / r["vgg"]})
+    for size in ((64,) if FLAGS.quick else (64, 128)) if "twin" in FLAGS.parts else ():
+        results.emit(twin(size), name="texture_twin")
     steps = 50 if FLAGS.quick else 500
     for loss in ("vgg", "swd") if "trial" in FLAGS.parts else ():
         s = trial_seconds(64, steps, loss)
