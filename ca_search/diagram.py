@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import textwrap
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -27,7 +28,8 @@ def spacetime_figure(history: np.ndarray, title: str = "") -> Figure:
     ax.set_xlabel("cell")
     ax.set_ylabel("time step")
     if title:
-        ax.set_title(title, fontsize=10)
+        # wrapped to the figure's width (a rule's hex alone is 32 characters)
+        ax.set_title(textwrap.fill(title, max(20, int(width * 8))), fontsize=10)
     fig.tight_layout()
     return fig
 
