@@ -44,7 +44,11 @@ def steps_per_s(size: int, loss: str) -> float:
     loss_fn, data = style.make_style_loss(loss, target, key=jax.random.PRNGKey(0))
     mcfg = tm.TextureModelConfig(channels=9, hidden=96, n_filters=4, update_rate=0.5)
     tcfg = train_texture.TextureTrainConfig(batch_size=2, ca_steps=20)
-    tr = train_texture.make(mcfg, tcfg, loss_fn, data, (size, size))
+    return trainer_rate(train_texture.make(mcfg, tcfg, loss_fn, data, (size, size)), 3.0)
+
+
+def trainer_rate(tr, min_seconds: float) -> float:
+    """Training steps/s of a trainer, in blocks of 10 steps (compile not timed)."""
     box = [tr.init(jax.random.PRNGKey(0))]
 
     def ten():
@@ -52,7 +56,7 @@ def steps_per_s(size: int, loss: str) -> float:
             box[0], m = tr.step(box[0])
         jax.block_until_ready(m["loss"])
 
-    return 10.0 / common.timeit(ten, repeats=2, min_seconds=3.0)
+    return 10.0 / common.timeit(ten, repeats=2, min_seconds=min_seconds)
 
 
 def _seed_models(size: int):
@@ -122,15 +126,7 @@ def twin(size: int) -> dict:
         n += 1
     torch_rate = n / (time.perf_counter() - t0)
 
-    tr = train_texture.make(mcfg, tcfg, loss_fn, data, (size, size))
-    box = [tr.init(jax.random.PRNGKey(0))]
-
-    def ten():
-        for _ in range(10):
-            box[0], m = tr.step(box[0])
-        jax.block_until_ready(m["loss"])
-
-    jax_rate = 10.0 / common.timeit(ten, repeats=2, min_seconds=10.0)
+    jax_rate = trainer_rate(train_texture.make(mcfg, tcfg, loss_fn, data, (size, size)), 10.0)
     return {"config": SEED_CONFIG, "size": size, "loss": "vgg",
             "same_loss": {"jax": float(ours), "torch": float(theirs), "relative": rel,
                           "grad_w1_relative": g_rel},
