@@ -53,6 +53,8 @@ flags.DEFINE_integer("batch_size", 8, "Adam batch size.")
 flags.DEFINE_bool("grad_norm", True, "Adam: normalise each variable's gradient.")
 flags.DEFINE_enum("adam_loss", "final", ["final", "window"], "Adam loss: MSE after the "
                   "rollout, or averaged over steps min_steps..max_steps of it.")
+flags.DEFINE_integer("adam_damage", 0, "Adam: erase a random disc from this many lowest-loss "
+                     "grids of each batch (regeneration training; 0: off).")
 flags.DEFINE_integer("adam_pool_size", 32, "Adam: sample pool size (>= batch_size).")
 flags.DEFINE_integer("es_pool_size", 1024, "ES: sample pool size (>= es_batch).")
 flags.DEFINE_integer("min_steps", 30, "Fewest NCA steps per rollout.")
@@ -102,7 +104,7 @@ def build_config():
     with within("adam"):
         adam = AdamConfig(lr=F.adam_lr, lr_schedule=F.lr_schedule, batch_size=F.batch_size,
                           min_steps=F.min_steps, max_steps=F.max_steps, grad_norm=F.grad_norm,
-                          loss=F.adam_loss,
+                          loss=F.adam_loss, damage=F.adam_damage,
                           pool=F.pool, pool_size=F.adam_pool_size)
     return GrowConfig(
         target=F.target, size=F.size, padding=F.padding, optimizer=F.optimizer, seed=F.seed,

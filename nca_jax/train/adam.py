@@ -41,6 +41,9 @@ class AdamConfig:
     # of one rollout: the grown shape persists (loss(1000)/loss(40) 1.1–1.6 over 5 seeds at
     # 32 against 3.4–11.5 at 1024) and the target comes sooner (benchmarks/notes/es_vs_adam.md)
     pool_size: int = 32
+    # with the pool: erase a random disc from this many lowest-loss grids of every batch
+    # (Mordvintsev's regeneration training), so the model learns to regrow what is lost
+    damage: int = 0
     # "final": MSE after a random number of steps in [min_steps, max_steps] (Mordvintsev);
     # "window": MSE averaged over every step from min_steps to max_steps of one rollout
     loss: str = "final"
@@ -52,6 +55,9 @@ class AdamConfig:
               f"must be one of {SCHEDULES}, got {self.lr_schedule!r}")
         pool.check_config(self.batch_size, self.min_steps, self.max_steps, self.pool,
                           self.pool_size)
+        check(0 <= self.damage < self.batch_size and (self.pool or not self.damage), "damage",
+              f"must be in [0, batch_size={self.batch_size}) with the pool on (the highest-"
+              f"loss grid is reseeded), got {self.damage}")
 
     @property
     def rollouts_per_iteration(self) -> int:
@@ -102,6 +108,7 @@ def make(mcfg: growing.ModelConfig, cfg: AdamConfig, target: jnp.ndarray,
     def step(state: State) -> tuple[State, dict]:
         key, k_idx, k_n, k_roll = jax.random.split(state.key, 4)
         idx, x = pool.start_batch(state.pool, k_idx, cfg.batch_size, cfg.pool, target, x0)
+        x = pool.damage_best(x, target, jax.random.fold_in(k_idx, 1), cfg.damage)
         n = jax.random.randint(k_n, (), cfg.min_steps, cfg.max_steps + 1)
 
         def loss_fn(params):

@@ -52,6 +52,23 @@ def start_batch(pool: jnp.ndarray, key: jax.Array, batch: int, enabled: bool,
     return idx, reseed_worst(x, target, seed)
 
 
+def damage_best(batch: jnp.ndarray, target: jnp.ndarray, key: jax.Array, n: int):
+    """Mordvintsev's regeneration training: erase a random disc (centre uniform in the
+    middle half of the grid, radius 0.1–0.4 of its half-width, in grid coordinates on
+    [-1, 1]) from each of the ``n`` lowest-loss grids of the batch."""
+    if n == 0:
+        return batch
+    h, w = batch.shape[1:3]
+    best = jnp.argsort(losses.mse(batch, target))[:n]
+    k_c, k_r = jax.random.split(key)
+    centre = jax.random.uniform(k_c, (n, 2, 1, 1), minval=-0.5, maxval=0.5)
+    radius = jax.random.uniform(k_r, (n, 1, 1), minval=0.1, maxval=0.4)
+    yy = jnp.linspace(-1.0, 1.0, h)[None, :, None]
+    xx = jnp.linspace(-1.0, 1.0, w)[None, None, :]
+    hole = (yy - centre[:, 0]) ** 2 + (xx - centre[:, 1]) ** 2 < radius**2
+    return batch.at[best].set(batch[best] * (~hole)[..., None].astype(batch.dtype))
+
+
 def sample_or_seed(pool: jnp.ndarray, key: jax.Array, seed: jnp.ndarray, use_seed):
     """One pool slot and a batch of one grid: the seed when ``use_seed`` (traced), else the
     slot's grid (the one-grid pool of the ES thesis, where reseeding the worst grid of the

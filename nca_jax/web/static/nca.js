@@ -35,17 +35,29 @@ class NCA {
     this.spec = spec;
     this.C = spec.channels;
     this.hidden = spec.hidden;
-    this.w1 = Float32Array.from(spec.w1);
-    this.b1 = spec.b1 ? Float32Array.from(spec.b1) : null;
-    this.w2 = Float32Array.from(spec.w2);
-    this.b2 = spec.b2 ? Float32Array.from(spec.b2) : null;
+    // float64 copies of the float32 weights (exact; no conversion in the inner loops)
+    this.w1 = Float64Array.from(spec.w1);
+    // W1 transposed (hidden x inputs): each hidden unit is one dot product, summed in a
+    // register instead of read and written back for every input
+    this.w1t = new Float64Array(this.w1.length);
+    const nIn1 = spec.kernels.length * spec.channels;
+    for (let i = 0; i < nIn1; i++)
+      for (let j = 0; j < spec.hidden; j++) this.w1t[j * nIn1 + i] = this.w1[i * spec.hidden + j];
+    this.b1 = spec.b1 ? Float64Array.from(spec.b1) : null;
+    this.w2 = Float64Array.from(spec.w2);
+    this.b2 = spec.b2 ? Float64Array.from(spec.b2) : null;
     // each kernel as its non-zero taps [dy, dx, weight]
-    // each kernel as its non-zero taps: neighbourhood index 0..8 and weight
-    this.taps = spec.kernels.map((k) => {
-      const t = [];
-      for (let i = 0; i < 9; i++) if (k[i] !== 0) t.push([i, k[i]]);
-      return t;
-    });
+    // the kernels' non-zero taps, flat: for kernel f, tapIndex[tapStart[f] .. tapStart[f+1])
+    // are neighbourhood indices 0..8 and tapWeight their weights
+    const idx = [], wts = [], start = [0];
+    for (const k of spec.kernels) {
+      for (let i = 0; i < 9; i++) if (k[i] !== 0) { idx.push(i); wts.push(k[i]); }
+      start.push(idx.length);
+    }
+    this.tapIndex = Int32Array.from(idx);
+    this.tapWeight = Float64Array.from(wts);
+    this.tapStart = Int32Array.from(start);
+    this.nFilters = spec.kernels.length;
     this.nIn = spec.kernels.length * this.C;
     // a linear hidden layer (SRNCA) folds into one matrix: dx = p (W1 W2) + b1 W2 (+ b2)
     this.linear = !spec.relu;
@@ -132,18 +144,17 @@ class NCA {
       }
       return dx;
     }
-    const h = this.h, w1 = this.w1, w2 = this.w2;
-    for (let j = 0; j < nH; j++) h[j] = this.b1 ? this.b1[j] : 0;
-    for (let i = 0; i < nIn; i++) {
-      const pi = p[i];
-      if (pi === 0) continue;
-      const row = i * nH;
-      for (let j = 0; j < nH; j++) h[j] += pi * w1[row + j];
+    const h = this.h, w1t = this.w1t, w2 = this.w2, b1 = this.b1;
+    for (let j = 0; j < nH; j++) {
+      let sum = b1 ? b1[j] : 0;
+      const row = j * nIn;
+      for (let i = 0; i < nIn; i++) sum += p[i] * w1t[row + i];
+      h[j] = sum;
     }
     for (let c = 0; c < C; c++) dx[c] = this.b2 ? this.b2[c] : 0;
     for (let j = 0; j < nH; j++) {
       const hj = h[j];
-      if (hj <= 0) continue; // ReLU
+      if (!(hj > 0)) continue; // ReLU
       const row = j * C;
       for (let c = 0; c < C; c++) dx[c] += hj * w2[row + c];
     }
@@ -167,15 +178,15 @@ class NCA {
         if (!perElement && !fire[cell]) continue; // no update
         // perception vector, filter-major
         const nb = this.neighbours(H, W, cy, cx);
-        let k = 0;
-        for (const taps of this.taps) {
+        const ti = this.tapIndex, tw = this.tapWeight, ts = this.tapStart;
+        for (let f = 0, k = 0; f < this.nFilters; f++, k += C) {
           for (let c = 0; c < C; c++) p[k + c] = 0;
-          for (const [i, wt] of taps) {
-            const o = nb[i];
+          for (let t = ts[f]; t < ts[f + 1]; t++) {
+            const o = nb[ti[t]];
             if (o < 0) continue;
+            const wt = tw[t];
             for (let c = 0; c < C; c++) p[k + c] += wt * x[o + c];
           }
-          k += C;
         }
         this.rule(p, dxv);
         const base = cell * C;

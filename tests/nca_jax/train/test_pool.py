@@ -53,3 +53,23 @@ def test_sample_or_seed_gives_the_seed_or_the_sampled_slot():
     idx2, y = pool.sample_or_seed(p, jax.random.PRNGKey(3), seed, jnp.bool_(True))
     np.testing.assert_array_equal(np.asarray(y[0]), np.asarray(seed))
     assert int(idx2[0]) == int(idx[0])  # the same slot receives the result
+
+
+def test_damage_best_erases_a_disc_from_the_lowest_loss_grids_only():
+    n, h = 32, 32
+    target = jnp.zeros((h, h, 4))
+    # grid i is all (i + 1) / 10: loss grows with i, so grids 0 and 1 are the best two
+    batch = jnp.stack([jnp.full((h, h, 4), (i + 1) / 10) for i in range(4)])
+    for k in range(10):
+        out = np.asarray(pool.damage_best(batch, target, jax.random.PRNGKey(k), 2))
+        np.testing.assert_array_equal(out[2:], np.asarray(batch[2:]))
+        for i in (0, 1):
+            zero = np.all(out[i] == 0, axis=-1)
+            np.testing.assert_array_equal(out[i][~zero], np.asarray(batch[i])[~zero])
+            # a disc of radius 0.1..0.4 of the half-width (15.5 cells): its area in cells
+            r_cells = np.sqrt(zero.sum() / np.pi)
+            assert 0.1 * 15.5 - 1 <= r_cells <= 0.4 * 15.5 + 1, r_cells
+            ys, xs = np.nonzero(zero)  # and it is one round blob: every cell near its centre
+            d = np.hypot(ys - ys.mean(), xs - xs.mean())
+            assert d.max() <= r_cells + 1.5
+    assert pool.damage_best(batch, target, jax.random.PRNGKey(0), 0) is batch
