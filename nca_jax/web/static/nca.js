@@ -263,7 +263,7 @@ class Panel {
     const el = document.createElement("section");
     el.className = "panel";
     el.innerHTML = `<h2></h2><canvas class="view"></canvas>
-      <p class="check"></p><p class="rate">steps/s: –</p>`;
+      <p class="check"></p><p class="rate">steps/s: –</p><p class="at">step 0</p>`;
     el.querySelector("h2").textContent = spec.name;
     const check = el.querySelector(".check");
     check.textContent = this.verified
@@ -278,6 +278,7 @@ class Panel {
     this.ctx = this.canvas.getContext("2d");
     this.image = this.ctx.createImageData(this.W, this.H);
     this.rateEl = el.querySelector(".rate");
+    this.stepEl = el.querySelector(".at");
     root.appendChild(el);
     this.bindPointer();
     this.reset();
@@ -301,6 +302,7 @@ class Panel {
   draw() {
     this.nca.render(this.x, this.H, this.W, this.image.data);
     this.ctx.putImageData(this.image, 0, 0);
+    this.stepEl.textContent = `step ${this.t}`;
   }
 
   // zero every cell within `radius` cells of cell (cy, cx): a disc (radius 1.5 is the
@@ -365,7 +367,7 @@ class Page {
         const t0 = performance.now();
         p.step(this.stepsPerFrame);
         const dt = performance.now() - t0;
-        p.rateEl.textContent = `steps/s: ${((1000 * this.stepsPerFrame) / Math.max(dt, 1e-3)).toFixed(0)} (step ${p.t})`;
+        p.rateEl.textContent = `steps/s: ${((1000 * this.stepsPerFrame) / Math.max(dt, 1e-3)).toFixed(0)}`;
       }
     }
     requestAnimationFrame(() => this.frame());
@@ -386,6 +388,12 @@ class Page {
   }
 
   pause() { this.running = false; document.getElementById("play").textContent = "play"; }
+
+  setBrush(radius) {
+    this.brush = radius;
+    document.getElementById("brush").value = radius;
+    document.getElementById("brush-value").textContent = radius;
+  }
 }
 
 window.addEventListener("DOMContentLoaded", () => {
