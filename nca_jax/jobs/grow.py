@@ -31,6 +31,7 @@ from nca_jax.train import adam, es, loop
 from nca_jax.train.adam import AdamConfig
 from nca_jax.train.base import Trainer
 from nca_jax.train.es import ESConfig
+from nca_jax.web import model as web_model
 from nca_jax.web import page
 from runio import devices, hosts
 from runio.errors import check, finite
@@ -142,7 +143,8 @@ def device_count(name: str, config: GrowConfig, n_devices: int = 0) -> int:
 
 def train(name: str, config: GrowConfig, target: np.ndarray, out: Path,
           n_devices: int = 0) -> dict:
-    """Train one optimizer into ``out`` (resuming from its checkpoints); returns the summary."""
+    """Train one optimizer into ``out`` (resuming from its checkpoints); returns the summary
+    and the trained parameters."""
     method, mcfg = METHODS[name], config.method_config(name)
     n = device_count(name, config, n_devices)
     trainer = method.make(config.model, mcfg, target, devices.population_mesh(n))
@@ -196,7 +198,7 @@ def train(name: str, config: GrowConfig, target: np.ndarray, out: Path,
         write_json(out / "summary.json", summary)
     if res.diverged:
         raise Diverged(res.diverged)
-    return summary
+    return summary, res.params
 
 
 def _figures(params, config, target, out: Path, key, records, name) -> None:
@@ -285,10 +287,13 @@ def run(config: GrowConfig, out_dir: str | Path, n_devices: int = 0) -> dict[str
         subs = {name: out / name if config.optimizer == "both" else out
                 for name in config.names}
         hosts.on_main(_start, config, target, out, subs.values())
-        summaries = {name: train(name, config, target, sub, n_devices)
-                     for name, sub in subs.items()}
-        if hosts.is_main():
-            page.write_for_run(out)
+        trained = {name: train(name, config, target, sub, n_devices)
+                   for name, sub in subs.items()}
+        summaries = {name: s for name, (s, _) in trained.items()}
+        if hosts.is_main():  # the page from the parameters in hand (no collective reads)
+            page.write([web_model.growing_model(f"{name} · {Path(out).resolve().name}",
+                                                params, config.model, target)
+                        for name, (_, params) in trained.items()], out / "page")
             if config.optimizer == "both":
                 write_report(summaries, config, out)
     return summaries

@@ -31,6 +31,7 @@ from nca_jax.style import vgg
 from nca_jax.targets.textures import load_texture
 from nca_jax.train import loop
 from nca_jax.train import texture as train_texture
+from nca_jax.web import model as web_model
 from nca_jax.web import page
 from runio import devices, hosts, outdir
 from runio.errors import check
@@ -275,7 +276,8 @@ def _write(config, summary, samples, target, res, out: Path, k_viz) -> None:
                               fps=20, min_px=192)
     write_json(out / "summary.json", summary)
     if samples is not None:
-        page.write_for_run(out)
+        page.write([web_model.texture_model(web_model.texture_name(config.model, config.target),
+                                            res.params, config.model)], out / "page")
         write_report(summary, out)
 
 

@@ -56,10 +56,22 @@ def load(run: str | Path, grid: int = 0) -> list[PageModel]:
     out = []
     for folder in folders:
         m = loading.load_model(folder)
-        h, w = (grid, grid) if grid else m.target.shape[:2]  # default: the training canvas
-        name = f"{m.optimizer} · {p.resolve().name}"
-        out.append(PageModel(name, "growing", m.params, m.mcfg, (int(h), int(w)), m.target))
+        out.append(growing_model(f"{m.optimizer} · {p.resolve().name}", m.params, m.mcfg,
+                                 m.target, grid))
     return out
+
+
+def growing_model(name: str, params, mcfg: growing.ModelConfig, target: np.ndarray,
+                  grid: int = 0) -> PageModel:
+    """A growing NCA for the page (``grid`` 0: its training canvas)."""
+    h, w = (grid, grid) if grid else target.shape[:2]
+    return PageModel(name, "growing", params, mcfg, (int(h), int(w)), np.asarray(target))
+
+
+def texture_model(name: str, params, mcfg: tm.TextureModelConfig, grid: int = 0) -> PageModel:
+    """A texture NCA for the page (``grid`` 0: 128)."""
+    side = grid or TEXTURE_GRID
+    return PageModel(name, mcfg.kind, params, mcfg, (side, side), None)
 
 
 def _model_config(summary: Path) -> dict:
@@ -82,9 +94,12 @@ def _texture(p: Path, grid: int) -> PageModel:
     except Exception as e:  # orbax raises many types for foreign folders
         raise ConfigError(FIELD, f"{p}: not a texture checkpoint ({type(e).__name__}: {e})"
                           ) from None
-    side = grid or TEXTURE_GRID
-    name = f"{mcfg.kind} texture · {summary.get('target', p.name)}"
-    return PageModel(name, mcfg.kind, items["params"], mcfg, (side, side), None)
+    return texture_model(texture_name(mcfg, summary.get("target", p.name)), items["params"],
+                         mcfg, grid)
+
+
+def texture_name(mcfg: tm.TextureModelConfig, target: str) -> str:
+    return f"{mcfg.kind} texture · {target}"
 
 
 # ------------------------------------------------------------------------ one step in JAX

@@ -26,8 +26,3 @@ def write(models: list[web_model.PageModel], out: str | Path) -> Path:
     specs = [web_model.describe(m) for m in models]
     (out / "models.js").write_text("window.NCA_MODELS = " + json.dumps(specs) + ";\n")
     return out / "index.html"
-
-
-def write_for_run(run: str | Path) -> Path:
-    """The page of a grow or texture run folder, in its ``page/`` (what the jobs call)."""
-    return write(web_model.load(run), Path(run) / "page")
