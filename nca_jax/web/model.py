@@ -128,9 +128,8 @@ def seed_state(model: PageModel, h: int, w: int) -> np.ndarray:
 
 def step(model: PageModel, x: np.ndarray, fire: np.ndarray) -> np.ndarray:
     """One JAX step of ``x`` with the update mask ``fire`` (numpy in, numpy out)."""
-    fn = growing.step_with_fire if model.kind == "growing" else tm.step_with_fire
-    return np.asarray(_jitted(fn)(model.params, jnp.asarray(x), jnp.asarray(fire),
-                                  model.config))
+    fn = _GROWING_STEP if model.kind == "growing" else _TEXTURE_STEP
+    return np.asarray(fn(model.params, jnp.asarray(x), jnp.asarray(fire), model.config))
 
 
 def run(model: PageModel, x: np.ndarray, seed: int, first: int, n: int) -> np.ndarray:
@@ -141,13 +140,8 @@ def run(model: PageModel, x: np.ndarray, seed: int, first: int, n: int) -> np.nd
     return x
 
 
-_JIT: dict = {}
-
-
-def _jitted(fn):
-    if fn not in _JIT:
-        _JIT[fn] = jax.jit(fn, static_argnums=3)
-    return _JIT[fn]
+_GROWING_STEP = jax.jit(growing.step_with_fire, static_argnums=3)
+_TEXTURE_STEP = jax.jit(tm.step_with_fire, static_argnums=3)
 
 
 def render(model: PageModel, x: np.ndarray) -> np.ndarray:

@@ -13,6 +13,7 @@ from pathlib import Path
 from nca_jax.web import model as web_model
 
 FILES = ("index.html", "nca.js")
+PREFIX = "window.NCA_MODELS = "  # models.js: this, the models as JSON, ";"
 
 
 def write(models: list[web_model.PageModel], out: str | Path) -> Path:
@@ -24,5 +25,5 @@ def write(models: list[web_model.PageModel], out: str | Path) -> Path:
         with resources.as_file(static / name) as src:
             shutil.copyfile(src, out / name)
     specs = [web_model.describe(m) for m in models]
-    (out / "models.js").write_text("window.NCA_MODELS = " + json.dumps(specs) + ";\n")
+    (out / "models.js").write_text(PREFIX + json.dumps(specs) + ";\n")
     return out / "index.html"

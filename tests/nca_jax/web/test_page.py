@@ -7,6 +7,7 @@ Without chromium these tests are skipped, unless ``CA_JAX_LAB_REQUIRE_BROWSER`` 
 """
 
 import dataclasses
+import json
 import os
 import shutil
 
@@ -116,7 +117,7 @@ def test_a_wrong_test_vector_is_shown_as_not_verified(browser, tmp_path):
     spec = web_model.describe(m)
     spec["test"]["y"][0] += 0.01
     web_page.write([m], tmp_path)
-    (tmp_path / "models.js").write_text("window.NCA_MODELS = " + __import__("json").dumps([spec]))
+    (tmp_path / "models.js").write_text(web_page.PREFIX + json.dumps([spec]))
     page = browser.new_page()
     page.goto((tmp_path / "index.html").as_uri())
     page.wait_for_function("window.ncaPage !== undefined")
@@ -205,8 +206,8 @@ def test_export_cli_and_grow_job_write_the_page(trained, tmp_path):
                         f"--out={tmp_path / 'p'}"], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     text = (tmp_path / "p" / "models.js").read_text()
-    assert text.startswith("window.NCA_MODELS = ")
-    spec = __import__("json").loads(text[len("window.NCA_MODELS = "):].rstrip().rstrip(";"))
+    assert text.startswith(web_page.PREFIX)
+    spec = json.loads(text[len(web_page.PREFIX):].rstrip().rstrip(";"))
     (one,) = spec
     w1 = np.asarray(grown.params["hidden"]["kernel"], np.float32)
     np.testing.assert_array_equal(np.asarray(one["w1"], np.float32), w1.ravel())
