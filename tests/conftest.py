@@ -5,6 +5,12 @@ programs: the same model step, trainer and evaluators at the same shapes. A pers
 cache in a fresh temporary folder, shared through the environment by the xdist workers and
 their subprocesses, compiles each program once per test run. Nothing survives the run, so
 every run still checks compilation from scratch.
+
+Most tests are bound by compilation, not by running what they compile, so XLA's
+optimisations are switched off for the run (``JAX_DISABLE_MOST_OPTIMIZATIONS``, also
+inherited by subprocesses): the suite takes about half the CPU time. The few tests that
+train for real (the notebooks, the page's trained carrot) switch them back on, as users
+run them; set the variable to 0 to run everything optimised.
 """
 
 import os
@@ -17,6 +23,7 @@ _OWNER = "CA_JAX_LAB_TEST_CACHE_OWNER"
 
 
 def pytest_configure(config):
+    os.environ.setdefault("JAX_DISABLE_MOST_OPTIMIZATIONS", "1")
     if os.environ.get("JAX_COMPILATION_CACHE_DIR"):  # set by the user or by the controller
         return
     folder = tempfile.mkdtemp(prefix="ca-jax-lab-jit-cache-")

@@ -74,6 +74,7 @@ def test_notebook_executes(name, tmp_path, monkeypatch):
     path = os.environ.get("PYTHONPATH")
     monkeypatch.setenv("PYTHONPATH", str(REPO) + (os.pathsep + path if path else ""))
     monkeypatch.setenv("CA_JAX_LAB_NOTEBOOK_SCALE", "smoke")  # the real scales: one switch away
+    monkeypatch.setenv("JAX_DISABLE_MOST_OPTIMIZATIONS", "0")  # they train: run as users run
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
                                      resources={"metadata": {"path": str(tmp_path)}})

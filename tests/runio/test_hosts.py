@@ -208,7 +208,7 @@ def _losses(out: Path) -> list[float]:
 @pytest.mark.xdist_group("processes")
 def test_grow_es_on_two_processes_equals_one_process_and_resumes_after_a_kill(tmp_path):
     ref, out = tmp_path / "one", tmp_path / "two"
-    _single("nca_jax.grow", GROW + ["--max_iterations=60", f"--out={ref}"])
+    _single("nca_jax.grow", GROW + ["--max_iterations=20", f"--out={ref}"])
 
     # a 2-process run killed (SIGKILL, both) once its first checkpoint is on disk ...
     procs = _cluster("nca_jax.grow", GROW + ["--max_iterations=100000", f"--out={out}"])
@@ -226,17 +226,17 @@ def test_grow_es_on_two_processes_equals_one_process_and_resumes_after_a_kill(tm
     # ... resumes (budget changed to the reference's) to the reference's numbers
     watch = tmp_path / "writes"
     watch.mkdir()
-    _finish(_cluster("nca_jax.grow", GROW + ["--max_iterations=60", f"--out={out}"], watch))
+    _finish(_cluster("nca_jax.grow", GROW + ["--max_iterations=20", f"--out={out}"], watch))
     assert _losses(out) == _losses(ref)  # every iteration, bit for bit
     one, two = (json.loads((d / "summary.json").read_text()) for d in (ref, out))
-    assert two["final_loss"] == one["final_loss"] and two["iterations"] == 60
+    assert two["final_loss"] == one["final_loss"] and two["iterations"] == 20
     assert two["devices_used"] == one["devices_used"] == 2
     _only_process_0_wrote(out, ref, watch)
 
 
 @pytest.mark.xdist_group("processes")
 def test_search_on_two_processes_equals_one_process(tmp_path):
-    args = ["--trials=2", "--generations=10", "--population=10", "--n_ics=20",
+    args = ["--trials=2", "--generations=4", "--population=10", "--n_ics=20",
             "--performance_ics=100", "--devices=all"]
     ref, out = tmp_path / "one", tmp_path / "two"
     _single("ca_search.search", args + [f"--out={ref}"])

@@ -22,6 +22,7 @@ from nca_jax.robustness import battery
 from nca_jax.web import masks
 from nca_jax.web import model as web_model
 from nca_jax.web import page as web_page
+from tests.xla import optimised
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 try:
@@ -96,7 +97,8 @@ def trained(tmp_path_factory):
     cfg = grow.GrowConfig(optimizer="adam", max_seconds=0, max_iterations=1200,
                           target_loss=1e-6, progress=False, gif_steps=0,
                           adam=AdamConfig(damage=2))
-    summary = grow.run(cfg, out)["adam"]
+    with optimised():  # 1,200 iterations: the run, not its compilation, costs here
+        summary = grow.run(cfg, out)["adam"]
     assert summary["final_loss"] < 0.003
     (m,) = web_model.load(out)
     return m, out
