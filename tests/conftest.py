@@ -37,6 +37,17 @@ def pytest_unconfigure(config):
         shutil.rmtree(os.environ.pop("JAX_COMPILATION_CACHE_DIR"), ignore_errors=True)
 
 
+# The long poles start first, so that no worker ends the run alone with one of them.
+FIRST = ("tests/notebooks/", "tests/runio/test_hosts.py", "tests/nca_jax/web/test_page.py",
+         "tests/ca_search/test_sharding.py")
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item):
+        return next((i for i, p in enumerate(FIRST) if item.nodeid.startswith(p)), len(FIRST))
+    items.sort(key=rank)
+
+
 @pytest.fixture(scope="session")
 def run_dir(tmp_path_factory):
     """The folder of a finished tiny ``nca_jax.grow`` run (Adam, 5×5, 3 iterations)."""

@@ -53,6 +53,7 @@ def check_03(r: dict) -> None:
 
 
 CHECKS = {"01": check_01, "02": check_02, "03": check_03}
+TRAINING = EXPECTED[:2]  # the notebooks whose run time is training, not compilation
 
 
 def test_all_notebooks_present():
@@ -74,7 +75,8 @@ def test_notebook_executes(name, tmp_path, monkeypatch):
     path = os.environ.get("PYTHONPATH")
     monkeypatch.setenv("PYTHONPATH", str(REPO) + (os.pathsep + path if path else ""))
     monkeypatch.setenv("CA_JAX_LAB_NOTEBOOK_SCALE", "smoke")  # the real scales: one switch away
-    monkeypatch.setenv("JAX_DISABLE_MOST_OPTIMIZATIONS", "0")  # they train: run as users run
+    if name in TRAINING:  # optimised as users run them; 03 is bound by compilation
+        monkeypatch.setenv("JAX_DISABLE_MOST_OPTIMIZATIONS", "0")
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
                                      resources={"metadata": {"path": str(tmp_path)}})
