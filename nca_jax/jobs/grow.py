@@ -291,8 +291,8 @@ def run(config: GrowConfig, out_dir: str | Path, n_devices: int = 0) -> dict[str
                    for name, sub in subs.items()}
         summaries = {name: s for name, (s, _) in trained.items()}
         if hosts.is_main():  # the page from the parameters in hand (no collective reads)
-            page.write([web_model.growing_model(f"{name} · {Path(out).resolve().name}",
-                                                params, config.model, target)
+            page.write([web_model.growing_model(web_model.growing_name(name, out), params,
+                                                config.model, target)
                         for name, (_, params) in trained.items()], out / "page")
             if config.optimizer == "both":
                 write_report(summaries, config, out)

@@ -56,9 +56,14 @@ def load(run: str | Path, grid: int = 0) -> list[PageModel]:
     out = []
     for folder in folders:
         m = loading.load_model(folder)
-        out.append(growing_model(f"{m.optimizer} · {p.resolve().name}", m.params, m.mcfg,
-                                 m.target, grid))
+        out.append(growing_model(growing_name(m.optimizer, p), m.params, m.mcfg, m.target,
+                                 grid))
     return out
+
+
+def growing_name(optimizer: str, run: str | Path) -> str:
+    """A growing model's panel title: its optimizer and its run folder."""
+    return f"{optimizer} · {Path(run).resolve().name}"
 
 
 def growing_model(name: str, params, mcfg: growing.ModelConfig, target: np.ndarray,
@@ -99,6 +104,7 @@ def _texture(p: Path, grid: int) -> PageModel:
 
 
 def texture_name(mcfg: tm.TextureModelConfig, target: str) -> str:
+    """A texture model's panel title: its kind and its target."""
     return f"{mcfg.kind} texture · {target}"
 
 

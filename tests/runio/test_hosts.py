@@ -19,8 +19,6 @@ from runio.errors import ConfigError
 ADDR = "127.0.0.1:1234"
 TIMEOUT = 240  # s per multi-process run: a hang fails the test instead of the suite
 
-ADDR = "127.0.0.1:1234"
-
 
 @pytest.mark.parametrize("env,want", [
     ({}, None),

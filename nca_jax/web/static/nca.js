@@ -39,14 +39,13 @@ class NCA {
     this.w1 = Float64Array.from(spec.w1);
     // W1 transposed (hidden x inputs): each hidden unit is one dot product, summed in a
     // register instead of read and written back for every input
+    this.nIn = spec.kernels.length * this.C;
     this.w1t = new Float64Array(this.w1.length);
-    const nIn1 = spec.kernels.length * spec.channels;
-    for (let i = 0; i < nIn1; i++)
-      for (let j = 0; j < spec.hidden; j++) this.w1t[j * nIn1 + i] = this.w1[i * spec.hidden + j];
+    for (let i = 0; i < this.nIn; i++)
+      for (let j = 0; j < spec.hidden; j++) this.w1t[j * this.nIn + i] = this.w1[i * spec.hidden + j];
     this.b1 = spec.b1 ? Float64Array.from(spec.b1) : null;
     this.w2 = Float64Array.from(spec.w2);
     this.b2 = spec.b2 ? Float64Array.from(spec.b2) : null;
-    // each kernel as its non-zero taps [dy, dx, weight]
     // the kernels' non-zero taps, flat: for kernel f, tapIndex[tapStart[f] .. tapStart[f+1])
     // are neighbourhood indices 0..8 and tapWeight their weights
     const idx = [], wts = [], start = [0];
@@ -58,7 +57,6 @@ class NCA {
     this.tapWeight = Float64Array.from(wts);
     this.tapStart = Int32Array.from(start);
     this.nFilters = spec.kernels.length;
-    this.nIn = spec.kernels.length * this.C;
     // a linear hidden layer (SRNCA) folds into one matrix: dx = p (W1 W2) + b1 W2 (+ b2)
     this.linear = !spec.relu;
     if (this.linear) {
