@@ -1,16 +1,20 @@
-"""Write the teaching notebooks (outputs stripped): ``python notebooks/build.py``.
+"""Write the teaching notebooks (outputs stripped): ``python notebooks/build.py [FOLDER]``
+(into ``notebooks/`` unless a folder is given; the tests check the committed ones are its
+output).
 
 Each notebook is a list of cells below; markdown cells start with ``md:``.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 HERE = Path(__file__).parent
+OUT = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE
 
 
 def write(name: str, cells: list[str]) -> None:
@@ -27,7 +31,7 @@ def write(name: str, cells: list[str]) -> None:
         cell.pop("id", None)
     nb.nbformat, nb.nbformat_minor = 4, 4
     nbformat.validate(nb)
-    nbformat.write(nb, HERE / name)
+    nbformat.write(nb, OUT / name)
 
 
 SETUP = '''
@@ -432,7 +436,7 @@ PAPER_SCALE = False  # <- switch to True for the study's settings
 import os
 
 SETTINGS = {
-    "smoke": dict(size=32, texture_loss="vgg", texture_steps=40, texture_ca_steps=8,
+    "smoke": dict(size=32, texture_loss="vgg", texture_steps=10, texture_ca_steps=8,
                   texture_hidden=32, search_loss="swd", search_textures=("grayscott:spots",
                   "grayscott:stripes"), trials=2, population=2, search_steps=2, pool_size=8,
                   search_seed=363),

@@ -8,9 +8,9 @@ every run still checks compilation from scratch.
 
 Most tests are bound by compilation, not by running what they compile, so XLA's
 optimisations are switched off for the run (``JAX_DISABLE_MOST_OPTIMIZATIONS``, also
-inherited by subprocesses): the suite takes about half the CPU time. The few tests that
-train for real (the notebooks, the page's trained carrot) switch them back on, as users
-run them; set the variable to 0 to run everything optimised.
+inherited by subprocesses): the suite takes about half the CPU time. The notebooks that
+train for real switch them back on, as users run them; set the variable to 0 to run
+everything optimised.
 """
 
 import os

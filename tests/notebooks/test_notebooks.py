@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -36,7 +38,7 @@ def check_01(r: dict) -> None:
 
 
 def check_02(r: dict) -> None:
-    # 40 smoke iterations sit on the plateau before a texture forms (learning itself is
+    # 10 smoke iterations sit on the plateau before a texture forms (learning itself is
     # tests/nca_jax/train/test_texture.py's); here: the run stays finite and bounded
     assert 0 < r["texture_final_loss"] < 1.5 * r["texture_initial_loss"], r
     # the score is 0 for the flat image; the untrained NCA paints the flat grey of its seed
@@ -67,6 +69,12 @@ def test_committed_without_outputs(name):
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None, name
     assert any(c.source.startswith("PAPER_SCALE = False") for c in nb.cells[:4]), name
+
+
+def test_committed_notebooks_are_what_build_py_writes(tmp_path):
+    subprocess.run([sys.executable, str(NOTEBOOKS / "build.py"), str(tmp_path)], check=True)
+    for name in EXPECTED:
+        assert (tmp_path / name).read_text() == (NOTEBOOKS / name).read_text(), name
 
 
 @pytest.mark.parametrize("name", EXPECTED)

@@ -22,7 +22,7 @@ from nca_jax.robustness import battery
 from nca_jax.web import masks
 from nca_jax.web import model as web_model
 from nca_jax.web import page as web_page
-from tests.xla import optimised
+from tests.nca_jax.web import carrot
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 try:
@@ -86,22 +86,14 @@ def random_models(grid=24):
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    """A carrot grown with Adam and regeneration training (discs erased from the two best
-    grids of each batch) for 1,200 iterations (~40 s; at the target, ~500, it does not yet
-    regrow its centre), loaded as the page loads it."""
-    from nca_jax.jobs import grow
-    from nca_jax.train.adam import AdamConfig
-
-    out = tmp_path_factory.mktemp("web") / "grow"
-    cfg = grow.GrowConfig(optimizer="adam", max_seconds=0, max_iterations=1200,
-                          target_loss=1e-6, progress=False, gif_steps=0,
-                          adam=AdamConfig(damage=2))
-    with optimised():  # 1,200 iterations: the run, not its compilation, costs here
-        summary = grow.run(cfg, out)["adam"]
-    assert summary["final_loss"] < 0.003
-    (m,) = web_model.load(out)
-    return m, out
+def trained():
+    """A carrot trained to regrow (shipped test data, see :mod:`tests.nca_jax.web.carrot`),
+    loaded as the page loads a grow run's model; it grows into its target from the seed."""
+    m = carrot.load()
+    h, w = m.grid
+    grown = web_model.run(m, web_model.seed_state(m, h, w), SEED, 0, 60)
+    assert float(losses.mse(jnp.asarray(grown), jnp.asarray(m.target))) < 0.01
+    return m
 
 
 def test_page_steps_equal_jax_on_its_test_vectors(browser, tmp_path):
@@ -128,7 +120,7 @@ def test_a_wrong_test_vector_is_shown_as_not_verified(browser, tmp_path):
 
 
 def test_100_steps_draw_what_jax_draws(browser, tmp_path, trained):
-    grown, _ = trained
+    grown = trained
     grown = grown._replace(grid=(20, 20))  # room around the 9x9 carrot
     models = [grown] + random_models()[1:]
     page = open_page(browser, models, tmp_path)
@@ -143,7 +135,7 @@ def test_100_steps_draw_what_jax_draws(browser, tmp_path, trained):
 
 
 def test_mouse_erase_zeroes_exactly_the_brushed_cells(browser, tmp_path, trained):
-    grown, _ = trained
+    grown = trained
     grown = grown._replace(grid=(20, 20))
     page = open_page(browser, [grown], tmp_path)
     page.evaluate("ncaPage.panels[0].reset(); ncaPage.panels[0].step(60)")
@@ -166,7 +158,7 @@ def test_mouse_erase_zeroes_exactly_the_brushed_cells(browser, tmp_path, trained
 
 
 def test_erased_carrot_regrows_in_the_page(browser, tmp_path, trained):
-    grown, _ = trained
+    grown = trained
     h, w = grown.grid  # the training canvas, as the battery runs it
     target = jnp.asarray(grown.target)
     d, after = 51, 150
@@ -198,19 +190,19 @@ def test_erased_carrot_regrows_in_the_page(browser, tmp_path, trained):
     assert np.abs(regrown[hole_cells][:, :4] - grown.target[hole_cells]).mean() < 0.1
 
 
-def test_export_cli_and_grow_job_write_the_page(trained, tmp_path):
+def test_export_cli_and_grow_job_write_the_page(run_dir, tmp_path):
     import subprocess
     import sys
 
-    grown, run = trained
-    assert (run / "page" / "index.html").is_file()  # written by the grow job
-    r = subprocess.run([sys.executable, "-m", "nca_jax.export", f"--checkpoint={run}",
+    assert (run_dir / "page" / "index.html").is_file()  # written by the grow job
+    r = subprocess.run([sys.executable, "-m", "nca_jax.export", f"--checkpoint={run_dir}",
                         f"--out={tmp_path / 'p'}"], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     text = (tmp_path / "p" / "models.js").read_text()
     assert text.startswith(web_page.PREFIX)
     spec = json.loads(text[len(web_page.PREFIX):].rstrip().rstrip(";"))
     (one,) = spec
+    (grown,) = web_model.load(run_dir)
     w1 = np.asarray(grown.params["hidden"]["kernel"], np.float32)
     np.testing.assert_array_equal(np.asarray(one["w1"], np.float32), w1.ravel())
     assert (one["height"], one["width"]) == grown.target.shape[:2]
