@@ -37,7 +37,8 @@ IDENTITY = {"peers": ("workload", "ours_devices", "peer_name"),
             "texture_trial": ("config", "size", "train_steps", "loss"),
             "texture_twin": ("config", "size", "loss"),
             "damage_battery": ("models", "config"),
-            "page_speed": ("model", "grid", "browser")}
+            "page_speed": ("model", "grid", "browser"),
+            "ca_density_best": ("config", "trial", "rule")}
 
 
 def modules() -> list[str]:

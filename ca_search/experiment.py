@@ -1,6 +1,11 @@
 """Evolutionary search over CA rule tables: many independent trials of one strategy on one
 task, all trials vmapped in one compiled program.
 
+Two options reach beyond the seed's search: ``symmetric`` searches only rules that treat 0s
+and 1s alike (:mod:`ca_search.symmetry`, half the genome), and ``ics="coevolve"`` lets the
+density task's ICs evolve against the rules with resource sharing on both sides
+(:mod:`ca_search.coevolution`).
+
 A trial is a ``lax.scan`` over generations of ``ask -> evaluate -> tell``. Density fitness
 is jittable, so whole chunks of generations run on the device; chaos fitness needs DEFLATE
 on the host, so each generation goes device (ask, histories) -> host (compress) -> device
@@ -28,7 +33,7 @@ import numpy as np
 from jax.sharding import Mesh
 from tqdm.auto import tqdm
 
-from ca_search import chaos, density, rules, simulator, stats
+from ca_search import chaos, coevolution, density, rules, simulator, stats, symmetry
 from ca_search.curves import save_fitness_plot
 from ca_search.diagram import save_spacetime
 from ca_search.strategies import STRATEGIES, random_genomes
@@ -46,6 +51,9 @@ INITS = ("uniform", "iid")
 #: as Feng et al., whom the seed cites, define it (w falls from [0.5, 0.9] towards [0, 0.4]).
 INERTIA = {"printed": (0.4, 0.9), "feng": (0.9, 0.4)}
 SUCCESS = 0.9  # a density trial succeeds when its best rule classifies >= 90 % of flat ICs
+#: The density task's ICs: fresh flat ones each generation (Mitchell et al., the seed), or
+#: half of them evolving against the rules, with resource sharing (ca_search.coevolution).
+ICS = ("flat", "coevolve")
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,8 @@ class SearchConfig:
     radius: int = 3
     init: str = "uniform"  # initial genomes (INITS)
     inertia: str = "feng"  # the PSOs' inertia reading (INERTIA)
+    ics: str = "flat"  # the density task's ICs (ICS)
+    symmetric: bool = False  # only rules invariant under complement + reflection
     compress_level: int = 6  # zlib level during chaos search; best rules also scored at 9
     performance_ics: int = 10_000  # unbiased ICs for P_N of each trial's best rule
     chunk: int = 10  # generations per compiled call (progress and checkpoint granularity)
@@ -72,6 +82,11 @@ class SearchConfig:
     def __post_init__(self):
         check(self.task in TASKS, "task", f"must be one of {', '.join(TASKS)}, got {self.task!r}")
         check(self.init in INITS, "init", f"must be one of {', '.join(INITS)}, got {self.init!r}")
+        check(self.ics in ICS, "ics", f"must be one of {', '.join(ICS)}, got {self.ics!r}")
+        check(self.ics == "flat" or self.task == "density", "ics",
+              f"coevolving ICs is a density-task mode, got task={self.task}")
+        check(self.ics == "flat" or self.n_ics >= 2, "n_ics",
+              f"must be at least 2 with ics=coevolve (half flat, half evolving), got {self.n_ics}")
         check(self.inertia in INERTIA, "inertia",
               f"must be one of {', '.join(INERTIA)}, got {self.inertia!r}")
         check(self.strategy in STRATEGIES, "strategy",
@@ -98,7 +113,16 @@ class SearchConfig:
 
     @property
     def num_dims(self) -> int:
+        """Genome bits: the rule table, or half of it for symmetric rules."""
+        if self.symmetric:
+            return symmetry.genome_size(self.radius)
         return rules.table_size(self.radius)
+
+    def tables(self, genomes: jax.Array) -> jax.Array:
+        """Genomes ``(..., num_dims)`` -> rule tables ``(..., 2**(2r+1))`` uint8."""
+        if self.symmetric:
+            return symmetry.table(genomes, self.radius)
+        return jnp.asarray(genomes).astype(jnp.uint8)
 
 
 def make_strategy(config: SearchConfig):
@@ -117,16 +141,31 @@ def make_strategy(config: SearchConfig):
 @partial(jax.jit, static_argnames=("n_ics", "n_cells", "steps", "mesh"))
 def population_density_fitness(pop: jax.Array, keys: jax.Array, n_ics: int, n_cells: int,
                                steps: int, mesh: Mesh | None = None) -> jax.Array:
-    """F_I of ``(trials, P, D)`` genomes, each trial's population on the fresh flat ICs of
-    its own key ``(trials,)``. The population axis is split over ``mesh``; the fitness comes
+    """F_I of ``(trials, P, D)`` rule tables, each trial's population on the fresh flat ICs
+    of its own key ``(trials,)``. The population axis is split over ``mesh``; the fitness comes
     back whole. One compiled program serves every strategy of the same sizes."""
 
     def trial(pop, key):
-        bits = devices.shard(pop.astype(jnp.uint8), mesh, axis=0)
+        bits = devices.shard(pop, mesh, axis=0)
         f = lambda b: density.fitness(b, key, n_ics, n_cells, steps, "flat")  # noqa: E731
         return devices.replicate(jax.vmap(f)(bits), mesh)
 
     return jax.vmap(trial)(pop, keys)
+
+
+@partial(jax.jit, static_argnames=("n_ics", "n_cells", "steps", "mesh"))
+def population_coevolution(pop: jax.Array, densities: jax.Array, keys: jax.Array, n_ics: int,
+                           n_cells: int, steps: int, mesh: Mesh | None = None):
+    """:func:`ca_search.coevolution.generation` for ``(trials, P, D)`` rule tables, their IC
+    densities ``(trials, K)`` and keys; ``n_ics // 2`` flat ICs. The population axis is split
+    over ``mesh``."""
+
+    def trial(pop, dens, key):
+        bits = devices.shard(pop, mesh, axis=0)
+        shared, flat, nxt = coevolution.generation(bits, dens, key, n_ics // 2, n_cells, steps)
+        return devices.replicate(shared, mesh), devices.replicate(flat, mesh), nxt
+
+    return jax.vmap(trial)(pop, densities, keys)
 
 
 class _Trials:
@@ -174,12 +213,19 @@ class _Trials:
     def density_fitness(self, pop: jax.Array, keys: jax.Array) -> jax.Array:
         """F_I of ``(trials, P, D)`` genomes on fresh ICs from each trial's key."""
         c = self.config
-        return population_density_fitness(pop, keys, c.n_ics, c.n_cells, c.steps, self.mesh)
+        return population_density_fitness(c.tables(pop), keys, c.n_ics, c.n_cells, c.steps,
+                                          self.mesh)
+
+    def coevolution(self, pop: jax.Array, densities: jax.Array, keys: jax.Array):
+        """Shared fitness, F on the flat ICs and the next IC densities of each trial."""
+        c = self.config
+        return population_coevolution(c.tables(pop), densities, keys, c.n_ics, c.n_cells,
+                                      c.steps, self.mesh)
 
     def chaos_fitness(self, pop: jax.Array, cells: jax.Array) -> jax.Array:
         """NC_pt (mean over each trial's fixed ICs) of ``(trials, P, D)`` genomes, cached."""
         c = self.config
-        bits = np.asarray(pop).astype(np.uint8)
+        bits = np.asarray(c.tables(pop))
         keys = [(t, row.tobytes()) for t in range(bits.shape[0]) for row in bits[t]]
         todo = sorted({k for k in keys if k not in self._cache})
         if todo:
@@ -242,21 +288,31 @@ def _search(c: SearchConfig, out: Path, ckpt: Checkpointer, progress: bool,
     cells = jax.vmap(lambda k: density.sample_ics(k, c.chaos_ics, c.n_cells, "unbiased"))(k_ics)
 
     start_time = time.perf_counter()
-    if c.task == "density":
-        def fitness(pop, k_eval):
-            return trials.density_fitness(pop, k_eval)
-
-        pop, keys = trials.init_pop(keys)
-        k_eval, keys = jax.vmap(lambda k: tuple(jax.random.split(k)))(keys)
+    # fitness(pop, k_eval, ics) -> (what the strategy ranks, what is reported, next ics);
+    # ics: None, or with coevolving ICs (their densities, the last population, its fitness)
+    if c.ics == "coevolve":
+        def fitness(pop, k_eval, ics):
+            shared, flat, dens = trials.coevolution(pop, ics[0], k_eval)
+            return shared, flat, (dens, pop, shared)
+    elif c.task == "density":
+        def fitness(pop, k_eval, ics):
+            f = trials.density_fitness(pop, k_eval)
+            return f, f, None
     else:
-        def fitness(pop, k_eval):  # the fixed ICs of each trial: no key needed
-            return trials.chaos_fitness(pop, cells)
+        def fitness(pop, k_eval, ics):  # the fixed ICs of each trial: no key needed
+            f = trials.chaos_fitness(pop, cells)
+            return f, f, None
 
-        pop, keys = trials.init_pop(keys)
-        k_eval = None
-    fit = fitness(pop, k_eval)
-    carry = trials.start(keys, pop, fit)
-    done, curves = 0, ([np.asarray(fit.max(1))], [np.asarray(fit.mean(1))])
+    pop, keys = trials.init_pop(keys)
+    k_eval, keys = jax.vmap(lambda k: tuple(jax.random.split(k)))(keys)
+    ics = None
+    if c.ics == "coevolve":  # densities uniform on [0, 1] to start
+        k_dens, keys = jax.vmap(lambda k: tuple(jax.random.split(k)))(keys)
+        dens = jax.vmap(lambda k: jax.random.uniform(k, (c.n_ics - c.n_ics // 2,)))(k_dens)
+        ics = (dens, None, None)
+    fit, shown, ics = fitness(pop, k_eval, ics)
+    carry = trials.start(keys, pop, fit) + ((ics,) if ics is not None else ())
+    done, curves = 0, ([np.asarray(shown.max(1))], [np.asarray(shown.mean(1))])
     if ckpt.latest_step() is not None:
         try:
             done, carry, curves = _load_checkpoint(ckpt, carry)
@@ -268,14 +324,15 @@ def _search(c: SearchConfig, out: Path, ckpt: Checkpointer, progress: bool,
     while done < c.generations:
         n = min(c.chunk, c.generations - done)
         rows_best, rows_mean = [], []
-        state, key = carry
+        state, key, *ics = carry
+        ics = ics[0] if ics else None
         for _ in range(n):
             pop, state, (k_eval, k_tell, key) = trials.ask(state, key)
-            fit = fitness(pop, k_eval)
+            fit, shown, ics = fitness(pop, k_eval, ics)
             state = trials.tell(state, pop, fit, k_tell)
-            rows_best.append(np.asarray(fit.max(1)))
-            rows_mean.append(np.asarray(fit.mean(1)))
-        carry = (state, key)
+            rows_best.append(np.asarray(shown.max(1)))
+            rows_mean.append(np.asarray(shown.mean(1)))
+        carry = (state, key) + ((ics,) if ics is not None else ())
         best, mean = np.stack(rows_best), np.stack(rows_mean)
         curves[0].extend(best)
         curves[1].extend(mean)
@@ -291,16 +348,35 @@ def _search(c: SearchConfig, out: Path, ckpt: Checkpointer, progress: bool,
     bar.close()
     search_seconds = time.perf_counter() - start_time
     best_curve, mean_curve = np.array(curves[0]), np.array(curves[1])
-    summary, measured = _summarise(c, hosts.local(carry[0]), best_curve, search_seconds)
+    if c.ics == "coevolve":  # the shared fitness is relative: pick on unbiased ICs instead
+        best = _coevolved_best(c, hosts.local(carry[2][1]), hosts.local(carry[2][2]))
+    else:
+        state = hosts.local(carry[0])
+        best = (np.asarray(c.tables(state.best_solution)), -np.asarray(state.best_fitness))
+    summary, measured = _summarise(c, *best, best_curve, search_seconds)
     if hosts.is_main():  # one writer across processes
         _write_results(c, out, summary, measured, best_curve, mean_curve)
     return summary
 
 
-def _summarise(c: SearchConfig, state, best_curve, search_seconds: float) -> tuple[dict, str]:
+def _coevolved_best(c: SearchConfig, pop, shared) -> tuple[np.ndarray, np.ndarray]:
+    """Per trial, the rule of the last population's elite (best 20 % by shared fitness)
+    that classifies most of ``performance_ics`` fresh unbiased ICs, and that fraction.
+    (These ICs only choose; P_N is measured afterwards on others.)"""
+    elite = max(1, c.population // 5)
+    key = jax.random.PRNGKey(c.seed + 3)
+    rules_out, scores = [], []
+    for t in range(c.trials):
+        tables = np.asarray(c.tables(pop[t][np.argsort(-np.asarray(shared[t]))[:elite]]))
+        perf = [density.performance(b, key, c.performance_ics, c.n_cells) for b in tables]
+        rules_out.append(tables[int(np.argmax(perf))])
+        scores.append(max(perf))
+    return np.stack(rules_out), np.array(scores)
+
+
+def _summarise(c: SearchConfig, best_rules: np.ndarray, best_fitness: np.ndarray, best_curve,
+               search_seconds: float) -> tuple[dict, str]:
     """The run's summary (best rules re-measured on fresh ICs) and a sentence on them."""
-    best_rules = np.asarray(state.best_solution).astype(np.uint8)
-    best_fitness = -np.asarray(state.best_fitness)
     key = jax.random.PRNGKey(c.seed + 1)
     per_trial = []
     for t in range(c.trials):
@@ -358,6 +434,22 @@ def _summarise(c: SearchConfig, state, best_curve, search_seconds: float) -> tup
     return summary, measured
 
 
+def _mode_note(c: SearchConfig) -> str:
+    """What the modes beyond the seed change, for the report."""
+    notes = []
+    if c.symmetric:
+        notes.append("Only rules invariant under complement + reflection were searched "
+                     f"({c.num_dims}-bit genomes).")
+    if c.ics == "coevolve":
+        notes.append(f"Each generation met {c.n_ics // 2} fresh flat ICs and "
+                     f"{c.n_ics - c.n_ics // 2} ICs whose densities evolve against the rules; "
+                     "the GA ranked rules by shared fitness. The curve shows F on the flat "
+                     "ICs; a trial's best fitness is the unbiased performance (on "
+                     f"{c.performance_ics} ICs) of the best of its last elite, which was "
+                     "chosen by it (P_N comes from other ICs).")
+    return "".join(" " + n for n in notes)
+
+
 def _write_results(c: SearchConfig, out: Path, summary: dict, measured: str, best_curve,
                    mean_curve) -> None:
     """history.csv, summary.json, fitness.png, best_rule.png and report.md."""
@@ -382,7 +474,7 @@ def _write_results(c: SearchConfig, out: Path, summary: dict, measured: str, bes
     (out / "report.md").write_text(
         f"# {c.strategy.upper()} on the {c.task} task\n\n"
         f"{c.trials} trials × {c.generations} generations, population {c.population}; "
-        f"wall time {summary['wall_time_s']:.1f} s.\n\n"
+        f"wall time {summary['wall_time_s']:.1f} s.{_mode_note(c)}\n\n"
         f"Best fitness per trial: {scores.mean():.4f} ± {scores.std():.4f}; "
         f"{measured}.\n\n"
         f"![fitness per generation](fitness.png)\n\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from absl import flags
 
-from ca_search.experiment import INERTIA, INITS, TASKS, SearchConfig
+from ca_search.experiment import ICS, INERTIA, INITS, TASKS, SearchConfig
 from ca_search.strategies import STRATEGIES
 
 FLAGS = flags.FLAGS
@@ -13,11 +13,18 @@ _D = SearchConfig()
 
 
 def define(task_and_strategy: bool = True) -> None:
-    """Define the search flags (``--task`` and ``--strategy`` only if asked: Table I runs
-    every pair)."""
+    """Define the search flags (``--task``, ``--strategy`` and the modes beyond the seed
+    only if asked: Table I runs every pair the seed's way)."""
     if task_and_strategy:
         flags.DEFINE_enum("task", _D.task, TASKS, "density: F_100 on flat ICs; chaos: NC_pt.")
         flags.DEFINE_enum("strategy", _D.strategy, list(STRATEGIES), "ga, bpso or bglpso.")
+        flags.DEFINE_enum("ics", _D.ics, list(ICS),
+                          "Density ICs: 'flat' (fresh each generation, the seed's) or "
+                          "'coevolve' (half of --n_ics evolve against the rules, fitness "
+                          "shared on both sides; Juillé & Pollack).")
+        flags.DEFINE_boolean("symmetric", _D.symmetric,
+                             "Search only rules invariant under complement + reflection "
+                             "(they treat 0s and 1s alike, as GKL does): half the genome.")
     flags.DEFINE_integer("trials", _D.trials, "Independent trials, run vmapped together.")
     flags.DEFINE_integer("generations", _D.generations, "Generations per trial.")
     flags.DEFINE_integer("population", _D.population, "Population (swarm) size.")
@@ -53,6 +60,7 @@ def config(**fixed) -> SearchConfig:
         compress_level=FLAGS.compress_level, performance_ics=FLAGS.performance_ics,
         seed=FLAGS.seed)
     if "task" in FLAGS:
-        values.update(task=FLAGS.task, strategy=FLAGS.strategy)
+        values.update(task=FLAGS.task, strategy=FLAGS.strategy, ics=FLAGS.ics,
+                      symmetric=FLAGS.symmetric)
     values.update(fixed)
     return SearchConfig(**values)

@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 
-from ca_search import chaos, density, rules
+from ca_search import chaos, density, rules, symmetry
 from ca_search.experiment import SearchConfig, run_search
 from ca_search.reproduce import SEED_TABLE1, table1_markdown
 from runio.errors import ConfigError
@@ -56,6 +56,28 @@ def test_density_search_outputs_and_resume(tmp_path, strategy):
                                                for t in summary["trials"]])
 
 
+def test_coevolving_symmetric_search_resumes_and_picks_its_rule_on_unbiased_ics(tmp_path):
+    import jax
+
+    config = SearchConfig(ics="coevolve", symmetric=True, **TINY)
+    full = run_search(config, tmp_path / "full", progress=False)
+    assert run_search(config, tmp_path / "cut", progress=False, stop_after_chunks=1) is None
+    resumed = run_search(config, tmp_path / "cut", progress=False)
+    assert resumed["trials"] == full["trials"]
+    assert (tmp_path / "cut/history.csv").read_text() == (tmp_path / "full/history.csv").read_text()
+    for trial in full["trials"]:
+        bits = rules.from_hex(trial["best_rule"])
+        assert symmetry.is_symmetric(bits)
+        # chosen on its own unbiased ICs; P_149 measured on others
+        assert trial["best_fitness"] == pytest.approx(
+            density.performance(bits, jax.random.PRNGKey(3), 256))
+        assert trial["p149"] == pytest.approx(density.performance(bits, jax.random.PRNGKey(1), 256))
+    # what is logged is F on the flat half of the ICs: a fraction of 16
+    rows = _read_history(tmp_path / "full/history.csv")
+    assert all(float(r["best_fitness"]) * 16 == pytest.approx(round(float(r["best_fitness"]) * 16))
+               for r in rows)
+
+
 def test_chaos_search_reports_level9_scores(tmp_path):
     config = SearchConfig(task="chaos", strategy="bpso", **TINY)
     summary = run_search(config, tmp_path, progress=False)
@@ -83,6 +105,8 @@ def test_existing_results_are_never_overwritten_silently(tmp_path):
     ({"strategy": "cmaes"}, "ga, bpso, bglpso"), ({"task": "order"}, "density, chaos"),
     ({"population": 1}, r"\[2, 100000\]"), ({"trials": 0}, r"\[1, 10000\]"),
     ({"generations": 0}, r"\[1, 10\^6\]"), ({"strategy": "ga", "population": 4}, "elite"),
+    ({"ics": "all"}, "flat, coevolve"), ({"ics": "coevolve", "task": "chaos"}, "density-task"),
+    ({"ics": "coevolve", "n_ics": 1}, "at least 2"),
 ])
 def test_config_validation_names_the_field_and_what_is_allowed(kwargs, allowed):
     with pytest.raises(ConfigError, match=allowed) as e:
