@@ -17,15 +17,20 @@ def _read_history(path):
         return list(csv.DictReader(f))
 
 
-@pytest.mark.parametrize("strategy", ["ga", "bglpso"])
-def test_density_search_outputs_and_resume(tmp_path, strategy):
-    config = SearchConfig(task="density", strategy=strategy, **TINY)
+def _run_and_resume(config, tmp_path):
+    """Run ``config`` whole, and interrupted after one chunk then resumed: the two must end
+    identical. Returns the whole run's summary."""
     full = run_search(config, tmp_path / "full", progress=False)
-    # interrupted after one chunk, then resumed: identical to the uninterrupted run
     assert run_search(config, tmp_path / "cut", progress=False, stop_after_chunks=1) is None
     resumed = run_search(config, tmp_path / "cut", progress=False)
     assert resumed["trials"] == full["trials"]
     assert (tmp_path / "cut/history.csv").read_text() == (tmp_path / "full/history.csv").read_text()
+    return full
+
+
+@pytest.mark.parametrize("strategy", ["ga", "bglpso"])
+def test_density_search_outputs_and_resume(tmp_path, strategy):
+    full = _run_and_resume(SearchConfig(task="density", strategy=strategy, **TINY), tmp_path)
 
     rows = _read_history(tmp_path / "full/history.csv")
     assert list(rows[0]) == ["trial", "generation", "best_fitness", "mean_fitness"]
@@ -59,12 +64,7 @@ def test_density_search_outputs_and_resume(tmp_path, strategy):
 def test_coevolving_symmetric_search_resumes_and_picks_its_rule_on_unbiased_ics(tmp_path):
     import jax
 
-    config = SearchConfig(ics="coevolve", symmetric=True, **TINY)
-    full = run_search(config, tmp_path / "full", progress=False)
-    assert run_search(config, tmp_path / "cut", progress=False, stop_after_chunks=1) is None
-    resumed = run_search(config, tmp_path / "cut", progress=False)
-    assert resumed["trials"] == full["trials"]
-    assert (tmp_path / "cut/history.csv").read_text() == (tmp_path / "full/history.csv").read_text()
+    full = _run_and_resume(SearchConfig(ics="coevolve", symmetric=True, **TINY), tmp_path)
     for trial in full["trials"]:
         bits = rules.from_hex(trial["best_rule"])
         assert symmetry.is_symmetric(bits)
