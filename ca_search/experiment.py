@@ -304,7 +304,9 @@ def _search(c: SearchConfig, out: Path, ckpt: Checkpointer, progress: bool,
             return f, f, None
 
     pop, keys = trials.init_pop(keys)
-    k_eval, keys = jax.vmap(lambda k: tuple(jax.random.split(k)))(keys)
+    k_eval = None  # the chaos task's ICs are fixed per trial
+    if c.task == "density":
+        k_eval, keys = jax.vmap(lambda k: tuple(jax.random.split(k)))(keys)
     ics = None
     if c.ics == "coevolve":  # densities uniform on [0, 1] to start
         k_dens, keys = jax.vmap(lambda k: tuple(jax.random.split(k)))(keys)
