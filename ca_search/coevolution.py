@@ -28,9 +28,7 @@ DENSITY_STEP = 0.05  # std of the normal step of a child IC's density
 def sample(key: jax.Array, densities: jax.Array, n_cells: int) -> jax.Array:
     """``(K, n_cells)`` uint8 ICs, IC ``j`` with ``round(densities[j] * n_cells)`` ones at
     random places."""
-    ones = jnp.round(densities * n_cells).astype(jnp.int32)[:, None]
-    ranks = jnp.argsort(jax.random.uniform(key, (densities.shape[0], n_cells)), axis=1)
-    return (ranks < ones).astype(jnp.uint8)
+    return density.place_ones(key, jnp.round(densities * n_cells).astype(jnp.int32), n_cells)
 
 
 def rule_fitness(correct: jax.Array) -> jax.Array:

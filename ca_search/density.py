@@ -16,6 +16,7 @@ from functools import partial
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from ca_search import simulator
 from runio.errors import ConfigError
@@ -35,9 +36,13 @@ def sample_ics(key: jax.Array, n_ics: int, n_cells: int, kind: str = "flat") -> 
     if kind == "unbiased":
         return jax.random.bernoulli(key, 0.5, (n_ics, n_cells)).astype(jnp.uint8)
     k_ones, k_perm = jax.random.split(key)
-    ones = jax.random.randint(k_ones, (n_ics, 1), 0, n_cells + 1)
-    ranks = jnp.argsort(jax.random.uniform(k_perm, (n_ics, n_cells)), axis=1)
-    return (ranks < ones).astype(jnp.uint8)
+    return place_ones(k_perm, jax.random.randint(k_ones, (n_ics,), 0, n_cells + 1), n_cells)
+
+
+def place_ones(key: jax.Array, ones: jax.Array, n_cells: int) -> jax.Array:
+    """``(len(ones), n_cells)`` uint8 ICs, IC ``i`` with ``ones[i]`` ones at random places."""
+    ranks = jnp.argsort(jax.random.uniform(key, (ones.shape[0], n_cells)), axis=1)
+    return (ranks < ones[:, None]).astype(jnp.uint8)
 
 
 @jax.jit
@@ -80,11 +85,14 @@ def performance(
     chunk: int = 2**16,
 ) -> float:
     """P_N: the fraction of ``n_ics`` unbiased ICs classified correctly after M = 2N steps
-    (or ``steps``). ICs are evaluated in chunks of ``chunk`` to bound memory."""
+    (or ``steps``). ICs are evaluated in chunks of ``chunk`` to bound memory. ``bits`` may
+    be a batch ``(P, K)`` of rules, all on the same ICs: then an array ``(P,)``."""
     steps = 2 * n_cells if steps is None else steps
-    hits = 0.0
+    bits = jnp.asarray(bits)
+    hits = np.zeros(bits.shape[:-1])
     for i, start in enumerate(range(0, n_ics, chunk)):
         size = min(chunk, n_ics - start)
-        f = fitness(bits, jax.random.fold_in(key, i), size, n_cells, steps, ic)
-        hits += float(f) * size
-    return hits / n_ics
+        k = jax.random.fold_in(key, i)
+        f = lambda b: fitness(b, k, size, n_cells, steps, ic)  # noqa: E731
+        hits += np.asarray(jax.vmap(f)(bits) if bits.ndim == 2 else f(bits), float) * size
+    return float(hits / n_ics) if bits.ndim == 1 else hits / n_ics

@@ -289,7 +289,8 @@ def _search(c: SearchConfig, out: Path, ckpt: Checkpointer, progress: bool,
 
     start_time = time.perf_counter()
     # fitness(pop, k_eval, ics) -> (what the strategy ranks, what is reported, next ics);
-    # ics: None, or with coevolving ICs (their densities, the last population, its fitness)
+    # ics: None (no leaves: the checkpoint of a plain search holds state and key only), or
+    # with coevolving ICs their densities, the last population and its fitness
     if c.ics == "coevolve":
         def fitness(pop, k_eval, ics):
             shared, flat, dens = trials.coevolution(pop, ics[0], k_eval)
@@ -313,7 +314,7 @@ def _search(c: SearchConfig, out: Path, ckpt: Checkpointer, progress: bool,
         dens = jax.vmap(lambda k: jax.random.uniform(k, (c.n_ics - c.n_ics // 2,)))(k_dens)
         ics = (dens, None, None)
     fit, shown, ics = fitness(pop, k_eval, ics)
-    carry = trials.start(keys, pop, fit) + ((ics,) if ics is not None else ())
+    carry = trials.start(keys, pop, fit) + (ics,)
     done, curves = 0, ([np.asarray(shown.max(1))], [np.asarray(shown.mean(1))])
     if ckpt.latest_step() is not None:
         try:
@@ -326,15 +327,14 @@ def _search(c: SearchConfig, out: Path, ckpt: Checkpointer, progress: bool,
     while done < c.generations:
         n = min(c.chunk, c.generations - done)
         rows_best, rows_mean = [], []
-        state, key, *ics = carry
-        ics = ics[0] if ics else None
+        state, key, ics = carry
         for _ in range(n):
             pop, state, (k_eval, k_tell, key) = trials.ask(state, key)
             fit, shown, ics = fitness(pop, k_eval, ics)
             state = trials.tell(state, pop, fit, k_tell)
             rows_best.append(np.asarray(shown.max(1)))
             rows_mean.append(np.asarray(shown.mean(1)))
-        carry = (state, key) + ((ics,) if ics is not None else ())
+        carry = (state, key, ics)
         best, mean = np.stack(rows_best), np.stack(rows_mean)
         curves[0].extend(best)
         curves[1].extend(mean)
@@ -351,7 +351,8 @@ def _search(c: SearchConfig, out: Path, ckpt: Checkpointer, progress: bool,
     search_seconds = time.perf_counter() - start_time
     best_curve, mean_curve = np.array(curves[0]), np.array(curves[1])
     if c.ics == "coevolve":  # the shared fitness is relative: pick on unbiased ICs instead
-        best = _coevolved_best(c, hosts.local(carry[2][1]), hosts.local(carry[2][2]))
+        _, last_pop, last_fit = hosts.local(carry[2])
+        best = _coevolved_best(c, last_pop, last_fit)
     else:
         state = hosts.local(carry[0])
         best = (np.asarray(c.tables(state.best_solution)), -np.asarray(state.best_fitness))
@@ -370,9 +371,9 @@ def _coevolved_best(c: SearchConfig, pop, shared) -> tuple[np.ndarray, np.ndarra
     rules_out, scores = [], []
     for t in range(c.trials):
         tables = np.asarray(c.tables(pop[t][np.argsort(-np.asarray(shared[t]))[:elite]]))
-        perf = [density.performance(b, key, c.performance_ics, c.n_cells) for b in tables]
+        perf = density.performance(tables, key, c.performance_ics, c.n_cells)
         rules_out.append(tables[int(np.argmax(perf))])
-        scores.append(max(perf))
+        scores.append(perf.max())
     return np.stack(rules_out), np.array(scores)
 
 
