@@ -42,6 +42,9 @@ flags.DEFINE_float("update_rate", 0.5, "Stochastic update probability, in (0, 1]
 flags.DEFINE_float("lr", None, "Learning rate (Adam, or the ES mean's optimiser), in (0, 1]; "
                    f"default {LR['niklasson']:g} (niklasson) or {LR['srnca']:g} (srnca, which "
                    "does not learn at the former).")
+flags.DEFINE_enum("lr_schedule", "constant", ["constant", "cosine"], "Adam: constant lr, or a "
+                  "cosine decay over --train_steps down to lr x --lr_floor.")
+flags.DEFINE_float("lr_floor", 0.1, "Cosine schedule: final lr / lr, in [0, 1].")
 flags.DEFINE_integer("pool_size", 256, "Sample pool size (>= batch_size).")
 flags.DEFINE_integer("reset_every", 1, "Reset batch item 0 to a fresh seed every N iterations.")
 flags.DEFINE_float("overflow_weight", 1.0, "Weight of the penalty on states beyond ±1.")
@@ -71,8 +74,10 @@ def build_config():
     with within("train"):
         tcfg = TextureTrainConfig(
             optimizer=F.optimizer, lr=LR[F.model] if F.lr is None else F.lr,
-            batch_size=F.batch_size, ca_steps=F.ca_steps, pool_size=F.pool_size, reset_every=F.reset_every, population=F.population,
-            sigma=F.sigma, overflow_weight=F.overflow_weight, strategy=F.strategy)
+            batch_size=F.batch_size, ca_steps=F.ca_steps, pool_size=F.pool_size,
+            reset_every=F.reset_every, population=F.population, sigma=F.sigma,
+            decay_steps=F.train_steps if F.lr_schedule == "cosine" else 0, lr_floor=F.lr_floor,
+            overflow_weight=F.overflow_weight, strategy=F.strategy)
     return TextureConfig(
         target=F.target, size=F.size, train_steps=F.train_steps, loss=F.loss,
         vgg_weights=F.vgg_weights, seed=F.seed, eval_every=F.eval_every,
@@ -95,7 +100,8 @@ def main(argv):
 
 
 # config fields whose flag is not named after them (the rest: see runio.cli.flag_for)
-FLAG_NAMES = {"model.n_filters": "filters", "model.filter_seed": "seed", "model.kind": "model"}
+FLAG_NAMES = {"model.n_filters": "filters", "model.filter_seed": "seed", "model.kind": "model",
+              "train.decay_steps": "lr_schedule"}
 
 if __name__ == "__main__":
     run(main, FLAG_NAMES)

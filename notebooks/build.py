@@ -550,8 +550,11 @@ trials and training steps. Every trial trains on every texture; trials of the sa
 as one vmapped computation, so each distinct shape (channels, hidden size, CA steps, batch,
 filters) costs one XLA compilation — at these tiny budgets that is most of the time. (The
 default `search_seed=363` happens to draw its two random trials with the same shape: three
-compilations instead of four.) Score = mean over textures of log10(final loss), lower is
-better.
+compilations instead of four.) After training, every trial is scored on every texture by
+the texture score (VGG16 style loss of fresh rollouts, 0 = the texture's mean colour, 1 =
+another piece of it), and a trial's search score is the mean over textures, higher is
+better. At these smoke budgets every trial is still blank (score ≈ 0); the CLI's default
+budget (200 steps per texture at 32×32) is where the scores spread.
 ''',
     '''
 from nca_jax.hparams import trials as hparam_trials
@@ -565,10 +568,10 @@ with open(OUT / "search" / "trials.csv") as f:
     print(f.read())
 ''',
     '''md:
-Final loss against each hyperparameter (one panel per hyperparameter, one colour per
+Texture score against each hyperparameter (one panel per hyperparameter, one colour per
 texture), the trials in the first two principal components of the standardised
-hyperparameters (coloured by score), and the loss on the first texture against the others
-(does a good setting for one texture transfer?).
+hyperparameters (coloured by search score), and the score on the first texture against the
+others (does a good setting for one texture transfer?).
 ''',
     '''
 for fig_name in ("scatter", "pca", "cross_texture"):

@@ -4,8 +4,8 @@
   (:func:`nca_jax.hparams.space.features`, ``lr`` as log10) by numpy SVD, with the explained
   variance ratio of each component;
 * :func:`cross_fit` — least-squares line ``y = slope·x + intercept`` and Pearson r of the
-  loss on one texture (y) against the loss on the first texture (x);
-* figures: ``scatter.png`` (final loss against each hyperparameter, one colour per
+  texture score on one texture (y) against the score on the first texture (x);
+* figures: ``scatter.png`` (texture score against each hyperparameter, one colour per
   texture), ``pca.png`` (first two components coloured by the search score),
   ``cross_texture.png`` (one panel per other texture with the fitted line).
 """
@@ -48,16 +48,17 @@ def cross_fit(x: np.ndarray, y: np.ndarray) -> dict:
     return {"slope": float(slope), "intercept": float(intercept), "r": r, "n": int(len(x))}
 
 
-def scatter_figure(hs: list[dict], losses: np.ndarray, textures, path: Path) -> None:
+def scatter_figure(hs: list[dict], scores: np.ndarray, textures, path: Path) -> None:
+    """Texture score ``(K, T)`` against each hyperparameter, one colour per texture."""
     feats = hparams.features(hs)
     fig = Figure(figsize=(13, 6))
     axes = fig.subplots(2, 4)
     for i, (ax, name) in enumerate(zip(axes.flat, hparams.NAMES)):
         for t, tex in enumerate(textures):
-            ax.scatter(feats[:, i], losses[:, t], s=14, alpha=0.7, label=tex)
+            ax.scatter(feats[:, i], scores[:, t], s=14, alpha=0.7, label=tex)
+        ax.axhline(0.0, color="0.6", lw=0.8, ls=":")
         ax.set_xlabel("log10 lr" if name == "lr" else name)
-        ax.set_yscale("log")
-        ax.set_ylabel("final loss")
+        ax.set_ylabel("texture score")
     axes.flat[-1].set_axis_off()
     axes.flat[0].legend(fontsize=7)
     fig.tight_layout()
@@ -69,8 +70,8 @@ def pca_figure(hs: list[dict], scores: np.ndarray, path: Path) -> np.ndarray:
     fig = Figure(figsize=(5.5, 4.5))
     ax = fig.subplots()
     y = pcs[:, 1] if pcs.shape[1] > 1 else np.zeros(len(pcs))
-    sc = ax.scatter(pcs[:, 0], y, c=scores, cmap="viridis_r", s=30)
-    fig.colorbar(sc, label="mean log10 final loss")
+    sc = ax.scatter(pcs[:, 0], y, c=scores, cmap="viridis", s=30)
+    fig.colorbar(sc, label="search score (mean texture score)")
     ax.set_xlabel(f"PC1 ({ratio[0]:.0%} of variance)")
     ax.set_ylabel(f"PC2 ({ratio[1]:.0%})" if len(ratio) > 1 else "PC2")
     fig.tight_layout()
@@ -78,20 +79,21 @@ def pca_figure(hs: list[dict], scores: np.ndarray, path: Path) -> np.ndarray:
     return ratio
 
 
-def cross_texture_figure(losses: np.ndarray, textures, path: Path) -> list[dict]:
+def cross_texture_figure(scores: np.ndarray, textures, path: Path) -> list[dict]:
+    """Score on the first texture against each other one, with the fitted line."""
     fits = []
     n = max(1, len(textures) - 1)
     fig = Figure(figsize=(4.2 * n, 4))
     axes = fig.subplots(1, n, squeeze=False)
     for j, ax in zip(range(1, len(textures)), axes[0]):
-        f = cross_fit(losses[:, 0], losses[:, j])
+        f = cross_fit(scores[:, 0], scores[:, j])
         fits.append({"texture": textures[j], **f})
-        ax.scatter(losses[:, 0], losses[:, j], s=16)
+        ax.scatter(scores[:, 0], scores[:, j], s=16)
         if np.isfinite(f["slope"]):
-            xs = np.linspace(np.nanmin(losses[:, 0]), np.nanmax(losses[:, 0]), 10)
+            xs = np.linspace(np.nanmin(scores[:, 0]), np.nanmax(scores[:, 0]), 10)
             ax.plot(xs, f["slope"] * xs + f["intercept"], "k--", lw=1)
-        ax.set_xlabel(f"loss on {textures[0]}")
-        ax.set_ylabel(f"loss on {textures[j]}")
+        ax.set_xlabel(f"score on {textures[0]}")
+        ax.set_ylabel(f"score on {textures[j]}")
         ax.set_title(f"slope {f['slope']:.3g}, intercept {f['intercept']:.3g}, r {f['r']:.2f}",
                      fontsize=9)
     if len(textures) == 1:

@@ -12,9 +12,13 @@ update_rate    U(0.1, 1)
 lr             10^U(-5, -3)
 =============  ===========================
 
+The lr range is an argument (``log10_lr``): the seed's suits its 16,383 training steps;
+a search of a few hundred steps needs larger rates (:mod:`nca_jax.hparams.trials`).
+
 Every set of hyperparameters has a continuous *encoding* ``u ∈ [0, 1]^7`` (in the order of
 :data:`NAMES`): a categorical parameter with ``k`` values takes value ``floor(u·k)``
-(``u = 1`` maps to the last), ``update_rate = 0.1 + 0.9u`` and ``lr = 10^(-5 + 2u)``.
+(``u = 1`` maps to the last), ``update_rate = 0.1 + 0.9u`` and ``lr = 10^(lo + (hi − lo)u)``
+(``(lo, hi)`` = ``log10_lr``, the seed's ``(-5, -3)`` by default).
 :func:`decode` clips ``u`` to ``[0, 1]`` first, so any real vector gives valid values (the
 evolve mode of the search rounds its continuous search points this way). Random sampling
 is :func:`decode` of a uniform draw, which gives the distributions above.
@@ -39,7 +43,7 @@ LOG10_LR = (-5.0, -3.0)
 SHAPE_NAMES = ("channels", "hidden", "ca_steps", "batch_size", "filters")
 
 
-def decode(u) -> dict:
+def decode(u, log10_lr=LOG10_LR) -> dict:
     """Encoding ``(7,)`` → hyperparameters (python ints / floats)."""
     u = np.clip(np.asarray(u, np.float64), 0.0, 1.0)
     h: dict = {}
@@ -49,12 +53,12 @@ def decode(u) -> dict:
             h[name] = int(opts[min(int(np.floor(u[i] * len(opts))), len(opts) - 1)])
     lo, hi = UPDATE_RATE
     h["update_rate"] = float(lo + (hi - lo) * u[NAMES.index("update_rate")])
-    lo, hi = LOG10_LR
+    lo, hi = log10_lr
     h["lr"] = float(10.0 ** (lo + (hi - lo) * u[NAMES.index("lr")]))
     return {name: h[name] for name in NAMES}
 
 
-def encode(h: dict) -> np.ndarray:
+def encode(h: dict, log10_lr=LOG10_LR) -> np.ndarray:
     """Hyperparameters → encoding (categorical values at the centre of their interval)."""
     u = np.zeros(len(NAMES))
     for i, name in enumerate(NAMES):
@@ -65,15 +69,15 @@ def encode(h: dict) -> np.ndarray:
             u[i] = (opts.index(h[name]) + 0.5) / len(opts)
     lo, hi = UPDATE_RATE
     u[NAMES.index("update_rate")] = (h["update_rate"] - lo) / (hi - lo)
-    lo, hi = LOG10_LR
+    lo, hi = log10_lr
     u[NAMES.index("lr")] = (np.log10(h["lr"]) - lo) / (hi - lo)
     return u
 
 
-def sample(key: jax.Array, n: int) -> list[dict]:
+def sample(key: jax.Array, n: int, log10_lr=LOG10_LR) -> list[dict]:
     """``n`` hyperparameter sets drawn from the search ranges."""
     u = np.asarray(jax.random.uniform(key, (n, len(NAMES)), dtype=np.float32), np.float64)
-    return [decode(row) for row in u]
+    return [decode(row, log10_lr) for row in u]
 
 
 def shape_key(h: dict) -> tuple:

@@ -1,19 +1,27 @@
 """Running texture-NCA hyperparameter trials, and the random / evolved searches over them.
 
 A *trial* is one set of the seven hyperparameters (:mod:`nca_jax.hparams`), trained with
-Adam for ``train_steps`` iterations on every texture. Trials whose shape-determining
+Adam for ``train_steps`` iterations on every texture, then scored on each texture by the
+texture score of :mod:`nca_jax.style.score` (VGG16 style loss of ``eval_samples`` fresh
+rollouts of 4 × ``ca_steps`` steps, 0 = the texture's mean colour, 1 = another piece of it). Trials whose shape-determining
 hyperparameters agree (channels, hidden, CA steps, batch, filters) form a group that runs
 as one jitted, doubly ``jax.vmap``-ed computation: over trials (learning rate and update
 rate are traced per trial) and over textures (the style loss's per-texture statistics are
 a vmapped argument, its features/weights shared). A trial's loss on a texture is the mean
-training loss over the last 10 % of iterations; its wall time is its group's wall time
-(compile included) divided by the group's size.
+training loss over the last 10 % of iterations (kept in the records); its wall time is its
+group's wall time (compile and scoring included) divided by the group's size.
 
-Search score of a trial: the mean over textures of ``log10(final loss)`` (textures have
-losses of different scales). ``random`` samples all trials up front; ``evolve`` runs
-evosax CMA-ES on the 7-D encoding (decoded with rounding, see :func:`hparams.decode`),
-``population`` trials per generation, for the same number of trials and so the same
-training budget.
+Search score of a trial: the mean of its texture scores over textures (higher is better;
+a trial that diverged on any texture scores nan, ranked last). ``random`` samples all
+trials up front; ``evolve`` runs evosax CMA-ES on the 7-D encoding (decoded with rounding,
+see :func:`hparams.decode`), ``population`` trials per generation, for the same number of
+trials and so the same training budget.
+
+Budget. The seed's study trained 16,383 steps per trial on a GPU; the default here is 200
+(1.2 %) at 32×32, where the default texture NCA forms its texture (score ≈ 0.7 on spots at
+lr 4e-3). Learning rates are drawn from 10^U(−3.5, −2) for the Niklasson model and
+10^U(−4, −2.5) for SRNCA (``lr_range``): the seed's 10^U(−5, −3) learns nothing in a few
+hundred steps, and every trial would score ≈ 0.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ import csv
 import dataclasses
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -34,6 +42,7 @@ from nca_jax.hparams import analysis
 from nca_jax.hparams import space as hparams
 from nca_jax.nca import texture as tm
 from nca_jax.style import losses as style
+from nca_jax.style import score as scoring
 from nca_jax.style import vgg
 from nca_jax.targets.textures import load_texture
 from nca_jax.train import texture as train_texture
@@ -44,6 +53,8 @@ from runio.records import write_json
 JOB = "nca_jax.hparam_search"
 MODES = ("random", "evolve")
 CHUNK = 50  # training iterations per jitted call (progress granularity)
+SCORE_STREAM = 2**31 - 1  # fold_in index of the scoring key (trial ids stay below it)
+LR_RANGES = {"niklasson": (-3.5, -2.0), "srnca": (-4.0, -2.5)}  # log10, for a short budget
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,9 +63,12 @@ class SearchConfig:
     trials: int = 8
     textures: tuple[str, ...] = ("grayscott:spots", "grayscott:stripes", "grayscott:maze")
     train_steps: int = 200
-    size: int = 64
+    size: int = 32
     loss: str = "vgg"
     vgg_weights: str = ""
+    model: str = "niklasson"
+    lr_range: tuple[float, float] | None = None  # log10 lr; None: LR_RANGES[model]
+    eval_samples: int = 4  # rollouts a trial is scored on, per texture
     population: int = 4  # evolve: trials per generation
     pool_size: int = 32
     seed: int = 0
@@ -66,6 +80,13 @@ class SearchConfig:
         check(len(self.textures) > 0, "textures", "give at least one texture")
         check(self.train_steps >= 1, "train_steps", f"must be >= 1, got {self.train_steps}")
         style.check_loss(self.loss, self.size)
+        check(self.model in tm.KINDS, "model", f"must be one of {tm.KINDS}, got {self.model!r}")
+        if self.lr_range is not None:
+            lo, hi = self.lr_range
+            check(-8.0 <= lo <= hi <= 0.0, "lr_range",
+                  f"must be two log10 rates lo <= hi in [-8, 0], got {lo:g}, {hi:g}")
+        check(1 <= self.eval_samples <= 64, "eval_samples",
+              f"must be in [1, 64], got {self.eval_samples}")
         check(self.pool_size >= 4, "pool_size", f"must be >= 4 (the largest batch), "
                                                 f"got {self.pool_size}")
         if self.mode == "evolve":
@@ -76,13 +97,25 @@ class SearchConfig:
                   f"got {self.trials}")
 
 
-def score(losses: np.ndarray) -> np.ndarray:
-    """``(K, T)`` final losses → ``(K,)`` mean log10 loss over textures (lower is better)."""
-    return np.mean(np.log10(np.maximum(losses, 1e-12)), axis=-1)
+    @property
+    def log10_lr(self) -> tuple[float, float]:
+        return self.lr_range if self.lr_range is not None else LR_RANGES[self.model]
+
+
+class Results(NamedTuple):
+    losses: np.ndarray  # (K, T) final training loss per trial and texture
+    scores: np.ndarray  # (K, T) texture score per trial and texture (nan: diverged)
+    wall: np.ndarray  # (K,) seconds per trial
+
+
+def search_score(scores: np.ndarray) -> np.ndarray:
+    """``(K, T)`` texture scores → ``(K,)`` mean over textures (higher is better; nan if any
+    texture is nan)."""
+    return np.mean(scores, axis=-1)
 
 
 def _group_fns(h: dict, cfg: SearchConfig, loss_fn, hw):
-    mcfg = tm.TextureModelConfig(channels=h["channels"], hidden=h["hidden"],
+    mcfg = tm.TextureModelConfig(kind=cfg.model, channels=h["channels"], hidden=h["hidden"],
                                  n_filters=h["filters"], update_rate=1.0, filter_seed=cfg.seed)
     tcfg = train_texture.TextureTrainConfig(lr=1e-3, batch_size=h["batch_size"],
                                             ca_steps=h["ca_steps"], pool_size=cfg.pool_size)
@@ -101,17 +134,23 @@ def _group_fns(h: dict, cfg: SearchConfig, loss_fn, hw):
         inner = jax.vmap(single, in_axes=(0, None, 0))
         return jax.vmap(inner, in_axes=(0, 0, None))(states, rates, per)
 
-    return jax.jit(init), jax.jit(chunk, static_argnums=4)
+    def images(params, key):  # (K, T, ...) parameters -> (K, T, eval_samples, H, W, 3)
+        one = lambda p: tm.samples(p, key, mcfg, cfg.eval_samples, 4 * h["ca_steps"], hw)  # noqa: E731
+        return jax.vmap(jax.vmap(one))(params)
+
+    return jax.jit(init), jax.jit(chunk, static_argnums=4), jax.jit(images)
 
 
 def run_trials(hs: list[dict], trial_ids: list[int], cfg: SearchConfig, loss_fn, shared, per,
-               hw, on_chunk: Callable[[int], None] = lambda n: None):
-    """Train every trial on every texture. ``per``: per-texture loss data stacked on axis 0.
+               hw, scorers=None, on_chunk: Callable[[int], None] = lambda n: None) -> Results:
+    """Train every trial on every texture. ``per``: per-texture loss data stacked on axis 0;
+    ``scorers``: one :class:`nca_jax.style.score.Scorer` per texture (None: no scores, nan).
 
-    Returns ``(final_losses (K, T), wall_time_s (K,))`` in the order of ``hs``.
+    Returns the :class:`Results` in the order of ``hs``.
     """
     n_tex = jax.tree.leaves(per)[0].shape[0]
     final = np.full((len(hs), n_tex), np.nan)
+    scores = np.full((len(hs), n_tex), np.nan)
     wall = np.zeros(len(hs))
     groups: dict[tuple, list[int]] = {}
     for i, h in enumerate(hs):
@@ -119,7 +158,7 @@ def run_trials(hs: list[dict], trial_ids: list[int], cfg: SearchConfig, loss_fn,
     root = jax.random.PRNGKey(cfg.seed)
     for members in groups.values():
         t0 = time.perf_counter()
-        init, chunk = _group_fns(hs[members[0]], cfg, loss_fn, hw)
+        init, chunk, images = _group_fns(hs[members[0]], cfg, loss_fn, hw)
         keys = jnp.stack([jnp.stack([jax.random.fold_in(jax.random.fold_in(root, trial_ids[i]), t)
                                      for t in range(n_tex)]) for i in members])
         lrs = jnp.array([hs[i]["lr"] for i in members], jnp.float32)
@@ -135,42 +174,47 @@ def run_trials(hs: list[dict], trial_ids: list[int], cfg: SearchConfig, loss_fn,
         ls = np.concatenate(losses, axis=-1)
         k = max(1, cfg.train_steps // 10)
         final[members] = ls[..., -k:].mean(-1)
+        if scorers is not None:  # every trial and texture scored on the same fresh seeds
+            imgs = images(states.params, jax.random.fold_in(root, SCORE_STREAM))
+            for t, sc in enumerate(scorers):
+                flat = imgs[:, t].reshape(-1, *imgs.shape[-3:])
+                vgg_loss = np.asarray(sc.losses(flat)).reshape(len(members), -1).mean(-1)
+                scores[members, t] = sc.of_loss(vgg_loss)
         wall[members] = (time.perf_counter() - t0) / len(members)
-    return final, wall
+    return Results(final, scores, wall)
 
 
-def random_search(cfg: SearchConfig, run: Callable) -> tuple[list[dict], np.ndarray, np.ndarray]:
+def random_search(cfg: SearchConfig, run: Callable) -> tuple[list[dict], Results]:
     """All trials sampled from the ranges and run at once (grouped by shape)."""
-    hs = hparams.sample(jax.random.PRNGKey(cfg.seed), cfg.trials)
-    losses, wall = run(hs, list(range(cfg.trials)))
-    return hs, losses, wall
+    hs = hparams.sample(jax.random.PRNGKey(cfg.seed), cfg.trials, cfg.log10_lr)
+    return hs, run(hs, list(range(cfg.trials)))
 
 
-def evolve_search(cfg: SearchConfig, run: Callable):
-    """CMA-ES over the encoding, ``population`` trials a generation, ``trials`` in all.
+def evolve_search(cfg: SearchConfig, run: Callable) -> tuple[list[dict], Results, list[int]]:
+    """CMA-ES over the encoding, ``population`` trials a generation, ``trials`` in all,
+    maximising the search score (a nan trial counts as the worst).
 
-    Returns hyperparameters, losses, wall times and the generation of each trial.
+    Returns hyperparameters, results and the generation of each trial.
     """
     es = CMA_ES(population_size=cfg.population, solution=jnp.zeros(len(hparams.NAMES)))
     params = es.default_params.replace(std_init=0.3)
     key = jax.random.PRNGKey(cfg.seed + 1)
     key, k_init = jax.random.split(key)
     state = es.init(k_init, jnp.full(len(hparams.NAMES), 0.5), params)
-    hs, losses, wall, gens = [], [], [], []
+    hs, results, gens = [], [], []
     for g in range(cfg.trials // cfg.population):
         key, k_ask, k_tell = jax.random.split(key, 3)
         pop, state = es.ask(k_ask, state, params)
-        batch = [hparams.decode(u) for u in np.asarray(pop)]
+        batch = [hparams.decode(u, cfg.log10_lr) for u in np.asarray(pop)]
         ids = list(range(len(hs), len(hs) + len(batch)))
-        ls, wt = run(batch, ids)
-        fitness = jnp.asarray(score(ls), jnp.float32)
+        res = run(batch, ids)
+        fitness = -jnp.asarray(search_score(res.scores), jnp.float32)  # CMA-ES minimises
         fitness = jnp.where(jnp.isfinite(fitness), fitness, 1e6)
         state, _ = es.tell(k_tell, pop, fitness, state, params)
         hs += batch
-        losses.append(ls)
-        wall.append(wt)
+        results.append(res)
         gens += [g] * len(batch)
-    return hs, np.concatenate(losses), np.concatenate(wall), gens
+    return hs, Results(*(np.concatenate(r) for r in zip(*results))), gens
 
 
 # ---------------------------------------------------------------------------- the job
@@ -183,14 +227,15 @@ def write_csv(path: Path, rows: list[dict]) -> None:
         w.writerows(rows)
 
 
-def _rows(mode, hs, losses, wall, textures, gens=None) -> list[dict]:
-    sc = score(losses)
+def _rows(mode, hs, res: Results, textures, gens=None) -> list[dict]:
+    sc = search_score(res.scores)
     rows = []
     for i, h in enumerate(hs):
         row = {"mode": mode, "trial": i, "generation": gens[i] if gens else ""}
         row.update(h)
-        row.update({f"loss[{t}]": float(losses[i, j]) for j, t in enumerate(textures)})
-        row.update(score=float(sc[i]), wall_time_s=float(wall[i]))
+        row.update({f"score[{t}]": float(res.scores[i, j]) for j, t in enumerate(textures)})
+        row.update({f"loss[{t}]": float(res.losses[i, j]) for j, t in enumerate(textures)})
+        row.update(score=float(sc[i]), wall_time_s=float(res.wall[i]))
         rows.append(row)
     return rows
 
@@ -201,7 +246,7 @@ def run(config: SearchConfig, out_dir) -> dict | None:
     at the same budget (same number of trials and training steps) to compare against. Returns
     the summary (None in the processes other than 0 of a multi-process run)."""
     targets = [load_texture(t, config.size, config.seed, field="textures") for t in config.textures]
-    weights = vgg.load_vgg16_params(config.vgg_weights or None) if config.loss == "vgg" else None
+    weights = vgg.load_vgg16_params(config.vgg_weights or None)  # the score is VGG's always
     with outdir.claim(out_dir, JOB) as out:  # after the inputs are known to be good
         return _search(config, out, targets, weights)
 
@@ -210,9 +255,12 @@ def _search(config: SearchConfig, out: Path, targets, weights) -> dict | None:
     """Run the trials; process 0 writes the results and returns the summary (the trials
     are not split across processes: the others return None)."""
     k_loss = jax.random.PRNGKey(config.seed)  # the same swd features for every texture
-    made = [style.make_style_loss(config.loss, t, key=k_loss, vgg_params=weights) for t in targets]
+    # as the texture job: the NCA lives on a torus, VGG pads circularly
+    made = [style.make_style_loss(config.loss, t, key=k_loss, vgg_params=weights, periodic=True)
+            for t in targets]
     loss_fn, shared = made[0][0], made[0][1][0]
     per = jax.tree.map(lambda *xs: jnp.stack(xs), *[m[1][1] for m in made])
+    scorers = [scoring.scorer(t, weights) for t in targets]
     hw = targets[0].shape[:2]
     modes = ("random",) if config.mode == "random" else ("random", "evolve")
     total = config.trials * config.train_steps * len(modes)
@@ -220,36 +268,42 @@ def _search(config: SearchConfig, out: Path, targets, weights) -> dict | None:
                unit="it")
 
     def run_fn(hs, ids):
-        return run_trials(hs, ids, config, loss_fn, shared, per, hw, on_chunk=bar.update)
+        return run_trials(hs, ids, config, loss_fn, shared, per, hw, scorers, on_chunk=bar.update)
 
     t0 = time.perf_counter()
     results, rows = {}, []
-    hs, ls, wt = random_search(config, run_fn)
-    results["random"] = (hs, ls, wt)
-    rows += _rows("random", hs, ls, wt, config.textures)
+    hs, res = random_search(config, run_fn)
+    results["random"] = (hs, res)
+    rows += _rows("random", hs, res, config.textures)
     if config.mode == "evolve":
-        hs, ls, wt, gens = evolve_search(config, run_fn)
-        results["evolve"] = (hs, ls, wt)
-        rows += _rows("evolve", hs, ls, wt, config.textures, gens)
+        hs, res, gens = evolve_search(config, run_fn)
+        results["evolve"] = (hs, res)
+        rows += _rows("evolve", hs, res, config.textures, gens)
     bar.close()
     if not hosts.is_main():  # one writer across processes
         return None
     write_csv(out / "trials.csv", rows)
-    all_h = [h for r in results.values() for h in r[0]]
-    all_l = np.concatenate([r[1] for r in results.values()])
-    analysis.scatter_figure(all_h, all_l, config.textures, out / "scatter.png")
-    ratio = analysis.pca_figure(all_h, score(all_l), out / "pca.png")
-    fits = analysis.cross_texture_figure(all_l, config.textures, out / "cross_texture.png")
+    all_h = [h for hs, _ in results.values() for h in hs]
+    all_s = np.concatenate([r.scores for _, r in results.values()])
+    analysis.scatter_figure(all_h, all_s, config.textures, out / "scatter.png")
+    ratio = analysis.pca_figure(all_h, search_score(all_s), out / "pca.png")
+    fits = analysis.cross_texture_figure(all_s, config.textures, out / "cross_texture.png")
     best = {}
-    for mode, (hs, ls, _) in results.items():
-        sc = score(ls)
-        i = int(np.nanargmin(sc)) if np.isfinite(sc).any() else 0
+    for mode, (hs, r) in results.items():
+        sc = search_score(r.scores)
+        i = int(np.nanargmax(sc)) if np.isfinite(sc).any() else 0
         best[mode] = {"score": float(sc[i]), "trial": i, "hyperparameters": hs[i],
-                      "losses": dict(zip(config.textures, map(float, ls[i]))),
-                      "best_loss_per_texture": dict(zip(config.textures,
-                                                        map(float, np.nanmin(ls, axis=0))))}
+                      "scores": dict(zip(config.textures, map(float, r.scores[i]))),
+                      "losses": dict(zip(config.textures, map(float, r.losses[i]))),
+                      "best_score_per_texture": dict(zip(
+                          config.textures, map(float, np.nanmax(r.scores, axis=0))))}
+    n_trials = sum(len(hs) for hs, _ in results.values())
+    all_sc = search_score(all_s)
+    wall = time.perf_counter() - t0
     summary = {"mode": config.mode, "best": best, "pca_explained_variance": ratio.tolist(),
-               "cross_texture": fits, "wall_time_s": time.perf_counter() - t0,
+               "cross_texture": fits, "wall_time_s": wall,
+               "wall_time_per_trial_s": wall / n_trials,
+               "scores": _spread(all_sc),
                "device": jax.devices()[0].device_kind, "jax_version": jax.__version__,
                "config": dataclasses.asdict(config)}
     write_json(out / "summary.json", summary)
@@ -257,41 +311,64 @@ def _search(config: SearchConfig, out: Path, targets, weights) -> dict | None:
     return summary
 
 
+SEED_STEPS = 16_383  # training steps per trial in the seed's study
+
+
+def _spread(scores: np.ndarray) -> dict:
+    """How the trials' search scores spread: quartiles, and how many learned a texture."""
+    ok = scores[np.isfinite(scores)]
+    q = np.percentile(ok, [0, 25, 50, 75, 100]).tolist() if len(ok) else [float("nan")] * 5
+    return {"min": q[0], "q25": q[1], "median": q[2], "q75": q[3], "max": q[4],
+            "n": int(len(scores)), "diverged": int(len(scores) - len(ok)),
+            "above_0.5": int(np.sum(ok >= 0.5)), "below_0.1": int(np.sum(ok < 0.1))}
+
+
 def write_report(summary: dict, config: SearchConfig, out: Path) -> None:
-    b = summary["best"]
+    b, sp = summary["best"], summary["scores"]
+    lo, hi = config.log10_lr
     lines = [
         f"# Texture-NCA hyperparameter search ({config.mode})",
         "",
         f"{config.trials} trials per mode × {len(config.textures)} textures "
-        f"({', '.join(config.textures)}), {config.size}×{config.size}, {config.train_steps} "
-        f"Adam iterations per trial and texture, `{config.loss}` style loss. Score = mean over "
-        "textures of log10(final loss), lower is better. Device: "
-        f"{summary['device']}; total {summary['wall_time_s']:.0f} s.",
+        f"({', '.join(config.textures)}), model `{config.model}`, {config.size}×{config.size}, "
+        f"{config.train_steps} Adam iterations per trial and texture "
+        f"({100 * config.train_steps / SEED_STEPS:.2g} % of the seed's {SEED_STEPS:,}), lr "
+        f"10^U({lo:g}, {hi:g}), `{config.loss}` training loss. Score of a trial = mean over "
+        "textures of its texture score (VGG16 style loss of fresh rollouts; 0 = the "
+        "texture's mean colour, 1 = another piece of it), higher is better. Device: "
+        f"{summary['device']}; total {summary['wall_time_s']:.0f} s, "
+        f"{summary['wall_time_per_trial_s']:.0f} s per trial (all textures, compile included).",
         "",
-        "| mode | best score | " + " | ".join(f"loss on {t}" for t in config.textures)
+        f"Spread of the {sp['n']} trials' scores: min {sp['min']:.2f}, quartiles "
+        f"{sp['q25']:.2f} / {sp['median']:.2f} / {sp['q75']:.2f}, max {sp['max']:.2f}; "
+        f"{sp['above_0.5']} at or above 0.5, {sp['below_0.1']} below 0.1 (no texture), "
+        f"{sp['diverged']} diverged.",
+        "",
+        "| mode | best score | " + " | ".join(f"score on {t}" for t in config.textures)
         + " | best hyperparameters |",
         "| --- | --- |" + " --- |" * len(config.textures) + " --- |",
     ]
     for mode, r in b.items():
         hp = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
                        for k, v in r["hyperparameters"].items())
-        lines.append(f"| {mode} | {r['score']:.4f} | "
-                     + " | ".join(f"{r['losses'][t]:.4g}" for t in config.textures)
+        lines.append(f"| {mode} | {r['score']:.3f} | "
+                     + " | ".join(f"{r['scores'][t]:.3f}" for t in config.textures)
                      + f" | {hp} |")
     if "evolve" in b:
         d = b["evolve"]["score"] - b["random"]["score"]
-        verdict = "better" if d < 0 else "not better"
+        verdict = "better" if d > 0 else "not better"
         lines += ["", f"Evolved (CMA-ES, population {config.population}) vs random search at the "
-                  f"same budget: best score {b['evolve']['score']:.4f} vs "
-                  f"{b['random']['score']:.4f} (difference {d:+.4f}, evolve is {verdict}; "
+                  f"same budget: best score {b['evolve']['score']:.3f} vs "
+                  f"{b['random']['score']:.3f} (difference {d:+.3f}, evolve is {verdict}; "
                   "one seed, so a hint, not a verdict)."]
     ev = summary["pca_explained_variance"]
     lines += ["", "## Structure", "",
               "PCA of the standardised hyperparameter vectors, explained variance: "
               + ", ".join(f"PC{i + 1} {v:.0%}" for i, v in enumerate(ev)) + ".", ""]
     for f in summary["cross_texture"]:
-        lines.append(f"- loss on {f['texture']} vs {config.textures[0]}: slope {f['slope']:.3g}, "
-                     f"intercept {f['intercept']:.3g}, Pearson r {f['r']:.3f} (n={f['n']})")
+        lines.append(f"- score on {f['texture']} vs {config.textures[0]}: slope "
+                     f"{f['slope']:.3g}, intercept {f['intercept']:.3g}, Pearson r {f['r']:.3f} "
+                     f"(n={f['n']})")
     lines += ["", "![scatter](scatter.png)", "", "![pca](pca.png)", "",
               "![cross-texture](cross_texture.png)", "", "Every trial: `trials.csv`.", ""]
     (out / "report.md").write_text("\n".join(lines))

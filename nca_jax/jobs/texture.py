@@ -16,7 +16,6 @@ last 10 % of iterations, ``wall_time_s`` without compilation, every hyperparamet
 from __future__ import annotations
 
 import dataclasses
-from functools import partial
 from pathlib import Path
 
 import jax
@@ -130,13 +129,7 @@ def make_loss(config: TextureConfig, target: np.ndarray, key: jax.Array, weights
 _trajectory = jax.jit(tm.trajectory, static_argnums=(3, 4))
 
 
-@partial(jax.jit, static_argnames=("config", "n_samples", "n_steps", "hw"))
-def sample_images(params, key, config: tm.TextureModelConfig, n_samples: int, n_steps: int,
-                  hw: tuple[int, int]):
-    """RGB images ``(n_samples, H, W, 3)`` of fresh seeds after ``n_steps`` steps."""
-    k_seed, k_roll = jax.random.split(key)
-    x = jax.vmap(lambda k: tm.seed(k, config, *hw))(jax.random.split(k_seed, n_samples))
-    return tm.to_rgb(tm.rollout(params, x, k_roll, n_steps, n_steps, config), config)
+sample_images = jax.jit(tm.samples, static_argnames=("config", "n_samples", "n_steps", "hw"))
 
 
 def _keys(config: TextureConfig) -> tuple[jax.Array, ...]:

@@ -42,7 +42,10 @@ class Scorer(NamedTuple):
 
     def score(self, images) -> float:
         """The score of images ``(B, H, W, 3)`` (mean loss over the batch)."""
-        loss = float(jnp.mean(self.losses(images)))
+        return float(self.of_loss(jnp.mean(self.losses(images))))
+
+    def of_loss(self, loss):
+        """The score of a (mean) VGG style loss, any shape."""
         return (self.loss_flat - loss) / (self.loss_flat - self.loss_reference)
 
 

@@ -10,7 +10,8 @@ beyond ±1 (Niklasson's overflow loss; it keeps the state bounded without a hard
 whose zero gradient would stop training). Each variable's gradient is normalised (as the
 growing NCA does) before Adam; the rolled-out batch goes back to the pool. The learning
 rate lives in the optimiser state (``optax.inject_hyperparams``), so trials can differ in
-it under ``jax.vmap``.
+it under ``jax.vmap``; with ``decay_steps > 0`` it follows a cosine from ``lr`` down to
+``lr * lr_floor`` at iteration ``decay_steps`` (and stays there).
 
 ES: one generation evaluates an evosax population (:mod:`nca_jax.train.strategies`,
 through :mod:`nca_jax.train.evolution`) on the same pool batch and update masks, and the
@@ -48,6 +49,8 @@ class TextureTrainConfig:
     pool_size: int = 256
     reset_every: int = 1
     grad_norm: bool = True
+    decay_steps: int = 0  # Adam: cosine decay of the lr over this many iterations (0: constant)
+    lr_floor: float = 0.1  # ... down to lr * lr_floor
     overflow_weight: float = 1.0
     strategy: str = "open_es"  # ES
     population: int = 32  # ES
@@ -63,6 +66,9 @@ class TextureTrainConfig:
         check(self.batch_size <= self.pool_size <= 100_000, "pool_size",
               f"must be in [batch_size={self.batch_size}, 10^5], got {self.pool_size}")
         check(self.reset_every >= 1, "reset_every", f"must be >= 1, got {self.reset_every}")
+        check(self.decay_steps >= 0, "decay_steps", f"must be >= 0, got {self.decay_steps}")
+        check(finite(self.lr_floor) and 0.0 <= self.lr_floor <= 1.0, "lr_floor",
+              f"must be in [0, 1], got {self.lr_floor}")
         check(finite(self.overflow_weight) and self.overflow_weight >= 0, "overflow_weight",
               f"must be a finite number >= 0, got {self.overflow_weight}")
         strategies.check_name(self.strategy)
@@ -77,10 +83,19 @@ LossFn = Callable[[Any, jnp.ndarray], jnp.ndarray]
 
 class AdamState(NamedTuple):
     params: Any
-    opt_state: Any  # optax.inject_hyperparams(adam): holds the learning rate
+    opt_state: Any  # optax.inject_hyperparams(adam): holds the learning rate in use
     pool: jnp.ndarray
     key: jax.Array
     iteration: jnp.ndarray
+    lr: jnp.ndarray  # the base learning rate (the schedule's start)
+
+
+def lr_at(lr, iteration, cfg: TextureTrainConfig):
+    """The learning rate of ``iteration``: ``lr``, or its cosine decay (see the module)."""
+    if cfg.decay_steps == 0:
+        return lr
+    frac = jnp.minimum(iteration / cfg.decay_steps, 1.0)
+    return lr * (cfg.lr_floor + (1.0 - cfg.lr_floor) * 0.5 * (1.0 + jnp.cos(jnp.pi * frac)))
 
 
 def init_pool(key: jax.Array, mcfg: tm.TextureModelConfig, cfg: TextureTrainConfig, hw):
@@ -120,10 +135,10 @@ def adam_init(key: jax.Array, mcfg, cfg: TextureTrainConfig, hw, lr=None) -> Ada
     k_param, k_pool, key = jax.random.split(key, 3)
     params = tm.init_params(k_param, mcfg)
     opt_state = _adam(learning_rate=cfg.lr).init(params)
-    if lr is not None:
-        opt_state.hyperparams["learning_rate"] = jnp.asarray(lr, jnp.float32)
+    lr = jnp.asarray(cfg.lr if lr is None else lr, jnp.float32)
+    opt_state.hyperparams["learning_rate"] = lr
     return AdamState(params, opt_state, init_pool(k_pool, mcfg, cfg, hw), key,
-                     jnp.zeros((), jnp.int32))
+                     jnp.zeros((), jnp.int32), lr)
 
 
 def adam_step(state: AdamState, data, update_rate, loss_fn: LossFn, mcfg,
@@ -138,9 +153,12 @@ def adam_step(state: AdamState, data, update_rate, loss_fn: LossFn, mcfg,
     if cfg.grad_norm:
         grads = growing_adam.normalize_grads(grads)
     tx = _adam(learning_rate=cfg.lr)  # the rate used is the one in opt_state
-    updates, opt_state = tx.update(grads, state.opt_state, state.params)
+    hyper = dict(state.opt_state.hyperparams, learning_rate=lr_at(state.lr, state.iteration, cfg))
+    opt_state = state.opt_state._replace(hyperparams=hyper)
+    updates, opt_state = tx.update(grads, opt_state, state.params)
     params = optax.apply_updates(state.params, updates)
-    new = AdamState(params, opt_state, pool.commit(state.pool, idx, y), key, state.iteration + 1)
+    new = AdamState(params, opt_state, pool.commit(state.pool, idx, y), key, state.iteration + 1,
+                    state.lr)
     return new, {"loss": loss, "lr": opt_state.hyperparams["learning_rate"]}
 
 

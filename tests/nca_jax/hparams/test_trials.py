@@ -9,6 +9,7 @@ import pytest
 from nca_jax.hparams import analysis as hparam_analysis
 from nca_jax.hparams import space as hparams
 from nca_jax.hparams import trials as hparam_trials
+from nca_jax.style import score
 from runio.errors import ConfigError
 
 
@@ -70,16 +71,20 @@ def test_evolve_uses_the_same_budget_and_improves_on_a_known_objective():
     cfg = hparam_trials.SearchConfig(mode="evolve", trials=48, population=6, seed=0)
     calls = []
 
-    def fake_run(hs, ids):  # loss minimal at channels 15, lr 1e-3, update rate 0.9
+    def fake_run(hs, ids):  # score highest at channels 15, lr 10^-2.5, update rate 0.9
         calls.append(len(hs))
-        loss = np.array([[1 + abs(h["channels"] - 15) + 10 * abs(np.log10(h["lr"]) + 3)
-                          + 5 * abs(h["update_rate"] - 0.9)] for h in hs])
-        return loss, np.ones(len(hs))
+        score = np.array([[-abs(h["channels"] - 15) - 10 * abs(np.log10(h["lr"]) + 2.5)
+                           - 5 * abs(h["update_rate"] - 0.9)] for h in hs])
+        return hparam_trials.Results(-score, score, np.ones(len(hs)))
 
-    hs, losses, wall, gens = hparam_trials.evolve_search(cfg, fake_run)
+    hs, res, gens = hparam_trials.evolve_search(cfg, fake_run)
     assert sum(calls) == len(hs) == 48 and calls == [6] * 8 and gens[-1] == 7
-    first, last = losses[:6, 0].mean(), losses[-6:, 0].mean()
-    assert last < first
+    assert res.scores.shape == (48, 1) and res.wall.shape == (48,)
+    lo, hi = cfg.log10_lr  # the short-budget range of the default model
+    assert (lo, hi) == hparam_trials.LR_RANGES["niklasson"]
+    assert all(lo <= np.log10(h["lr"]) <= hi for h in hs)
+    first, last = res.scores[:6, 0].mean(), res.scores[-6:, 0].mean()
+    assert last > first  # it maximises
     with pytest.raises(ConfigError, match="multiple of population=4") as e:
         hparam_trials.SearchConfig(mode="evolve", trials=10, population=4)
     assert e.value.field == "trials"
@@ -101,9 +106,35 @@ def test_vmapped_group_equals_trials_run_alone():
     base = {"channels": 6, "hidden": 8, "ca_steps": 2, "batch_size": 2, "filters": 4}
     h1 = dict(base, update_rate=0.5, lr=1e-3)
     h2 = dict(base, update_rate=0.9, lr=1e-4)
-    both, _ = hparam_trials.run_trials([h1, h2], [0, 2], cfg, loss_fn, shared, per, (size, size))
-    alone, _ = hparam_trials.run_trials([h2], [2], cfg, loss_fn, shared, per, (size, size))
+    both = hparam_trials.run_trials([h1, h2], [0, 2], cfg, loss_fn, shared, per,
+                                    (size, size)).losses
+    alone = hparam_trials.run_trials([h2], [2], cfg, loss_fn, shared, per, (size, size)).losses
     np.testing.assert_allclose(both[1], alone[0], rtol=1e-5)
     assert both.shape == (2, 2) and np.isfinite(both).all()
     assert not np.allclose(both[0], both[1])  # trials differ
     assert both[1, 0] != both[1, 1]  # textures differ
+
+
+def test_an_untrained_trial_scores_as_the_flat_grey_image_it_paints():
+    """A trial whose lr is ~0 keeps the zero-initialised output layer: its rollouts show the
+    grey image 0.5, whose score against each texture is computed here by hand."""
+    size = 24
+    shared = jnp.array([1.0, 2.0, 3.0])
+    per = jnp.array([[0.2, 0.5, 0.7], [0.8, 0.1, 0.4]])  # per-texture mean colours
+
+    def loss_fn(data, images):  # a cheap stand-in for the VGG loss: mean-colour distance
+        w, mean_colour = data
+        return jnp.sum(w * jnp.square(images.mean((-3, -2)) - mean_colour), -1)
+
+    scorers = [score.Scorer(loss_fn, (shared, per[t]), loss_reference=0.1, loss_flat=2.0)
+               for t in range(2)]
+    cfg = hparam_trials.SearchConfig(trials=1, train_steps=2, size=size, loss="swd",
+                                     pool_size=4, progress=False, eval_samples=3)
+    h = {"channels": 6, "hidden": 8, "ca_steps": 2, "batch_size": 2, "filters": 4,
+         "update_rate": 0.5, "lr": 1e-9}
+    res = hparam_trials.run_trials([h], [0], cfg, loss_fn, shared, per, (size, size), scorers)
+    for t in range(2):
+        grey_loss = float(np.sum(np.array([1.0, 2.0, 3.0]) * (0.5 - np.asarray(per[t])) ** 2))
+        expected = (2.0 - grey_loss) / (2.0 - 0.1)
+        assert res.scores[0, t] == pytest.approx(expected, rel=1e-4)
+    assert hparam_trials.search_score(res.scores)[0] == pytest.approx(res.scores[0].mean())

@@ -4,6 +4,7 @@ the same parameters as an uninterrupted one, the VGG loss path runs at a small s
 import dataclasses
 import functools
 import json
+import math
 
 import jax
 import jax.numpy as jnp
@@ -125,3 +126,27 @@ def test_vgg_loss_of_the_first_rollout_is_the_loss_of_the_grey_seed():
                                 periodic=True)  # the job's loss pads circularly (a torus)
     assert float(got) == pytest.approx(float(jnp.mean(want)), rel=1e-4)
     assert float(got) > 0
+
+
+def test_cosine_schedule_runs_from_lr_to_its_floor_and_is_the_rate_adam_uses():
+    cfg = train_texture.TextureTrainConfig(lr=4e-3, decay_steps=10, lr_floor=0.1)
+    for it, want in [(0, 4e-3), (5, 4e-3 * (0.1 + 0.9 * 0.5)), (10, 4e-4), (25, 4e-4),
+                     (2, 4e-3 * (0.1 + 0.45 * (1 + math.cos(math.pi * 0.2))))]:
+        assert float(train_texture.lr_at(4e-3, it, cfg)) == pytest.approx(want, rel=1e-6)
+    const = train_texture.TextureTrainConfig(lr=4e-3)
+    assert float(train_texture.lr_at(4e-3, 7, const)) == 4e-3
+    size = 8
+    shared, per = jnp.array([1.0, 2.0, 3.0]), jnp.array([0.2, 0.5, 0.7])
+
+    def loss_fn(data, images):
+        w, mean_colour = data
+        return jnp.sum(w * jnp.square(images.mean((-3, -2)) - mean_colour), -1)
+
+    tcfg = dataclasses.replace(TCFG, lr=4e-3, decay_steps=4, lr_floor=0.25)
+    tr = train_texture.make(MCFG, tcfg, loss_fn, (shared, per), (size, size))
+    state, rates = tr.init(jax.random.PRNGKey(0)), []
+    for _ in range(6):
+        state, m = tr.step(state)
+        rates.append(float(m["lr"]))
+    want = [4e-3 * (0.25 + 0.375 * (1 + math.cos(math.pi * min(i / 4, 1)))) for i in range(6)]
+    np.testing.assert_allclose(rates, want, rtol=1e-6)
