@@ -70,7 +70,7 @@ class SearchConfig:
     lr_range: tuple[float, float] | None = None  # log10 lr; None: LR_RANGES[model]
     eval_samples: int = 4  # rollouts a trial is scored on, per texture
     population: int = 4  # evolve: trials per generation
-    pool_size: int = 32
+    pool_size: int = 256  # as the texture job
     seed: int = 0
     progress: bool = True
 
@@ -134,9 +134,10 @@ def _group_fns(h: dict, cfg: SearchConfig, loss_fn, hw):
         inner = jax.vmap(single, in_axes=(0, None, 0))
         return jax.vmap(inner, in_axes=(0, 0, None))(states, rates, per)
 
-    def images(params, key):  # (K, T, ...) parameters -> (K, T, eval_samples, H, W, 3)
-        one = lambda p: tm.samples(p, key, mcfg, cfg.eval_samples, 4 * h["ca_steps"], hw)  # noqa: E731
-        return jax.vmap(jax.vmap(one))(params)
+    def images(params, rates, key):  # (K, T, ...) params, (K,) rates -> (K, T, n, H, W, 3)
+        def one(p, rate):  # each trial runs at its own update rate, as it trained
+            return tm.samples(p, key, mcfg, cfg.eval_samples, 4 * h["ca_steps"], hw, rate)
+        return jax.vmap(jax.vmap(one, in_axes=(0, None)))(params, rates)
 
     return jax.jit(init), jax.jit(chunk, static_argnums=4), jax.jit(images)
 
@@ -175,7 +176,7 @@ def run_trials(hs: list[dict], trial_ids: list[int], cfg: SearchConfig, loss_fn,
         k = max(1, cfg.train_steps // 10)
         final[members] = ls[..., -k:].mean(-1)
         if scorers is not None:  # every trial and texture scored on the same fresh seeds
-            imgs = images(states.params, jax.random.fold_in(root, SCORE_STREAM))
+            imgs = images(states.params, rates, jax.random.fold_in(root, SCORE_STREAM))
             for t, sc in enumerate(scorers):
                 flat = imgs[:, t].reshape(-1, *imgs.shape[-3:])
                 vgg_loss = np.asarray(sc.losses(flat)).reshape(len(members), -1).mean(-1)

@@ -197,12 +197,12 @@ def rollout(params, x, key: jax.Array, n_steps, max_steps: int, config: TextureM
 
 
 def samples(params, key: jax.Array, config: TextureModelConfig, n_samples: int, n_steps: int,
-            hw: tuple[int, int]) -> jnp.ndarray:
+            hw: tuple[int, int], update_rate=None) -> jnp.ndarray:
     """RGB images ``(n_samples, H, W, 3)`` in [0, 1] of fresh seeds after ``n_steps`` steps
-    (what a texture is scored on)."""
+    (what a texture is scored on); ``update_rate`` as in :func:`step`."""
     k_seed, k_roll = jax.random.split(key)
     x = jax.vmap(lambda k: seed(k, config, *hw))(jax.random.split(k_seed, n_samples))
-    return to_rgb(rollout(params, x, k_roll, n_steps, n_steps, config), config)
+    return to_rgb(rollout(params, x, k_roll, n_steps, n_steps, config, update_rate), config)
 
 
 def trajectory(params, x, key: jax.Array, n_steps: int, config: TextureModelConfig):

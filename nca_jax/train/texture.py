@@ -94,8 +94,7 @@ def lr_at(lr, iteration, cfg: TextureTrainConfig):
     """The learning rate of ``iteration``: ``lr``, or its cosine decay (see the module)."""
     if cfg.decay_steps == 0:
         return lr
-    frac = jnp.minimum(iteration / cfg.decay_steps, 1.0)
-    return lr * (cfg.lr_floor + (1.0 - cfg.lr_floor) * 0.5 * (1.0 + jnp.cos(jnp.pi * frac)))
+    return lr * optax.cosine_decay_schedule(1.0, cfg.decay_steps, alpha=cfg.lr_floor)(iteration)
 
 
 def init_pool(key: jax.Array, mcfg: tm.TextureModelConfig, cfg: TextureTrainConfig, hw):

@@ -1,6 +1,8 @@
 """Hyperparameter search: sampling, encoding, PCA, cross-texture fit, evolve budget, and
 vmapped trial groups equal to trials run alone."""
 
+import dataclasses
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -9,6 +11,7 @@ import pytest
 from nca_jax.hparams import analysis as hparam_analysis
 from nca_jax.hparams import space as hparams
 from nca_jax.hparams import trials as hparam_trials
+from nca_jax.nca import texture as tm
 from nca_jax.style import score
 from runio.errors import ConfigError
 
@@ -138,3 +141,21 @@ def test_an_untrained_trial_scores_as_the_flat_grey_image_it_paints():
         expected = (2.0 - grey_loss) / (2.0 - 0.1)
         assert res.scores[0, t] == pytest.approx(expected, rel=1e-4)
     assert hparam_trials.search_score(res.scores)[0] == pytest.approx(res.scores[0].mean())
+
+
+def test_trials_are_scored_at_the_update_rate_they_trained_with():
+    """The scoring rollouts of a group run each trial at its own (traced) update rate: equal
+    to rollouts of a model configured with that rate."""
+    size, cfg = 24, hparam_trials.SearchConfig(size=24, loss="swd", eval_samples=2)
+    h = {"channels": 6, "hidden": 8, "ca_steps": 2, "batch_size": 2, "filters": 4}
+    _, _, images = hparam_trials._group_fns(h, cfg, None, (size, size))
+    mcfg = tm.TextureModelConfig(channels=6, hidden=8, n_filters=4)
+    p = tm.init_params(jax.random.PRNGKey(0), mcfg)
+    p = jax.tree.map(lambda a: a + 0.3 * jax.random.normal(jax.random.PRNGKey(1), a.shape), p)
+    stacked = jax.tree.map(lambda a: jnp.stack([a[None], a[None]]), p)  # (K=2, T=1, ...)
+    key = jax.random.PRNGKey(2)
+    got = np.asarray(images(stacked, jnp.array([0.2, 0.9]), key))
+    for k, rate in enumerate((0.2, 0.9)):
+        want = tm.samples(p, key, dataclasses.replace(mcfg, update_rate=rate), 2, 8, (size, size))
+        np.testing.assert_allclose(got[k, 0], np.asarray(want), atol=1e-6)
+    assert np.abs(got[0] - got[1]).max() > 0.01  # the rate matters
