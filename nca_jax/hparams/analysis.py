@@ -59,6 +59,11 @@ def scatter_figure(hs: list[dict], scores: np.ndarray, textures, path: Path) -> 
         ax.axhline(0.0, color="0.6", lw=0.8, ls=":")
         ax.set_xlabel("log10 lr" if name == "lr" else name)
         ax.set_ylabel("texture score")
+        low = np.nanmin(scores) if np.isfinite(scores).any() else 0.0
+        if low < -1.0:  # an unstable trial far below the flat image: keep the scale readable
+            ax.set_ylim(-1.05, max(1.05, np.nanmax(scores) + 0.05))
+            ax.text(0.02, 0.02, f"lowest {low:.1f} (off the axis)", fontsize=7,
+                    transform=ax.transAxes)
     axes.flat[-1].set_axis_off()
     axes.flat[0].legend(fontsize=7)
     fig.tight_layout()

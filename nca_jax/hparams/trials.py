@@ -3,11 +3,12 @@
 A *trial* is one set of the seven hyperparameters (:mod:`nca_jax.hparams`), trained with
 Adam for ``train_steps`` iterations on every texture, then scored on each texture by the
 texture score of :mod:`nca_jax.style.score` (VGG16 style loss of ``eval_samples`` fresh
-rollouts of 4 × ``ca_steps`` steps, 0 = the texture's mean colour, 1 = another piece of it). Trials whose shape-determining
-hyperparameters agree (channels, hidden, CA steps, batch, filters) form a group that runs
-as one jitted, doubly ``jax.vmap``-ed computation: over trials (learning rate and update
-rate are traced per trial) and over textures (the style loss's per-texture statistics are
-a vmapped argument, its features/weights shared). A trial's loss on a texture is the mean
+rollouts of 4 × ``ca_steps`` steps at the trial's update rate, 0 = the texture's mean
+colour, 1 = another piece of it). Trials whose shape-determining hyperparameters agree
+(channels, hidden, CA steps, batch, filters) form a group that runs as one jitted, doubly
+``jax.vmap``-ed computation: over trials (learning rate and update rate are traced per
+trial) and over textures (the style loss's per-texture statistics are a vmapped argument,
+its features/weights shared). A trial's loss on a texture is the mean
 training loss over the last 10 % of iterations (kept in the records); its wall time is its
 group's wall time (compile and scoring included) divided by the group's size.
 
@@ -18,10 +19,11 @@ see :func:`hparams.decode`), ``population`` trials per generation, for the same 
 trials and so the same training budget.
 
 Budget. The seed's study trained 16,383 steps per trial on a GPU; the default here is 200
-(1.2 %) at 32×32, where the default texture NCA forms its texture (score ≈ 0.7 on spots at
-lr 4e-3). Learning rates are drawn from 10^U(−3.5, −2) for the Niklasson model and
-10^U(−4, −2.5) for SRNCA (``lr_range``): the seed's 10^U(−5, −3) learns nothing in a few
-hundred steps, and every trial would score ≈ 0.
+(1.2 %) at 32×32, where the default texture NCA has just formed its texture (score ≈ 0.7
+on spots at lr 4e-3); at it, one default search's trials spread from unstable to one
+textured trial (README). Learning rates are drawn from 10^U(−3.5, −2) for the Niklasson
+model and 10^U(−4, −2.5) for SRNCA (``lr_range``): most of the seed's 10^U(−5, −3) lies
+below the rates at which these models form a texture in a few hundred steps.
 """
 
 from __future__ import annotations

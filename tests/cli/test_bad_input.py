@@ -132,6 +132,9 @@ CASES = [
     ("nca_jax.hparam_search", ["--train_steps=0"], ["--train_steps"]),
     ("nca_jax.hparam_search", ["--mode=evolve", "--population=1"], ["--population"]),
     ("nca_jax.hparam_search", ["--out=FILE"], ["--out", "is a file"]),
+    ("nca_jax.hparam_search", ["--lr_range=-2,-3"], ["--lr_range", "lo <= hi"]),
+    ("nca_jax.hparam_search", ["--lr_range=-3"], ["--lr_range", "two"]),
+    ("nca_jax.hparam_search", ["--eval_samples=0"], ["--eval_samples", "[1, 64]"]),
     # ---- ca_search.evaluate (no --out)
     ("ca_search.evaluate", ["--rule=005g"], ["--rule", "0-9a-f"]),
     ("ca_search.evaluate", ["--rule=005f005f"], ["--rule", "digits"]),
