@@ -75,7 +75,10 @@ def pca_figure(hs: list[dict], scores: np.ndarray, path: Path) -> np.ndarray:
     fig = Figure(figsize=(5.5, 4.5))
     ax = fig.subplots()
     y = pcs[:, 1] if pcs.shape[1] > 1 else np.zeros(len(pcs))
-    sc = ax.scatter(pcs[:, 0], y, c=scores, cmap="viridis", s=30)
+    finite = np.asarray(scores)[np.isfinite(scores)]
+    low = max(float(finite.min()), -1.0) if len(finite) else None  # an unstable trial
+    sc = ax.scatter(pcs[:, 0], y, c=np.maximum(scores, low) if low is not None else scores,
+                    cmap="viridis", s=30, vmin=low)  # ... must not flatten the others' colours
     fig.colorbar(sc, label="search score (mean texture score)")
     ax.set_xlabel(f"PC1 ({ratio[0]:.0%} of variance)")
     ax.set_ylabel(f"PC2 ({ratio[1]:.0%})" if len(ratio) > 1 else "PC2")

@@ -138,7 +138,8 @@ def _group_fns(h: dict, cfg: SearchConfig, loss_fn, hw):
 
     def images(params, rates, key):  # (K, T, ...) params, (K,) rates -> (K, T, n, H, W, 3)
         def one(p, rate):  # each trial runs at its own update rate, as it trained
-            return tm.samples(p, key, mcfg, cfg.eval_samples, 4 * h["ca_steps"], hw, rate)
+            return tm.samples(p, key, mcfg, cfg.eval_samples,
+                              scoring.STEPS_PER_CA_STEP * h["ca_steps"], hw, rate)
         return jax.vmap(jax.vmap(one, in_axes=(0, None)))(params, rates)
 
     return jax.jit(init), jax.jit(chunk, static_argnums=4), jax.jit(images)

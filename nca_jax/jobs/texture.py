@@ -70,7 +70,7 @@ class TextureConfig:
 
     @property
     def score_steps(self) -> int:
-        return self.eval_steps or 4 * self.train.ca_steps
+        return self.eval_steps or scoring.STEPS_PER_CA_STEP * self.train.ca_steps
 
     @property
     def loop_config(self) -> loop.LoopConfig:

@@ -30,6 +30,9 @@ import numpy as np
 from nca_jax.style import losses as style
 
 
+STEPS_PER_CA_STEP = 4  # a texture is scored after this many times its training rollout's steps
+
+
 class Scorer(NamedTuple):
     loss_fn: object  # the VGG style loss of nca_jax.style.losses.make_style_loss, jitted
     data: object  # its data: the (tiled) target's statistics
