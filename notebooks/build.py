@@ -528,7 +528,7 @@ from nca_jax.train import texture as train_texture
 tex_cfg = texture_job.TextureConfig(
     target="grayscott:spots", size=S["size"], train_steps=S["texture_steps"],
     loss=S["texture_loss"], progress=False, gif_steps=2 * S["texture_ca_steps"],
-    eval_every=max(1, S["texture_steps"] // 8),
+    eval_every=max(5, S["texture_steps"] // 8),
     model=texture_model.TextureModelConfig(hidden=S["texture_hidden"]),
     train=train_texture.TextureTrainConfig(ca_steps=S["texture_ca_steps"],
                                            pool_size=S["pool_size"]))
