@@ -20,8 +20,9 @@ def final(step: Step, x: jax.Array, key: jax.Array, n_steps) -> jax.Array:
 def masked(step: Step, x: jax.Array, key: jax.Array, n_steps, max_steps: int) -> jax.Array:
     """Like :func:`final` but differentiable: scans ``max_steps`` steps and applies the first
     ``n_steps`` (traced, ≤ ``max_steps``). The steps past ``n_steps`` are skipped by a
-    ``lax.cond``, forward and backward (≈ 0.8× the time of computing every step and
-    keeping the first ones, for lengths uniform on [max/2, max]); where ``n_steps`` is
+    ``lax.cond``, forward and backward (measured: the rollout's gradient 0.82× and a texture
+    Adam step 0.93× the time of computing every step and keeping the first ones, for
+    lengths uniform on [max/2, max]); where ``n_steps`` is
     batched by a ``vmap`` the cond becomes a select and every step is computed."""
 
     def body(x, t):
