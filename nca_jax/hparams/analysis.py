@@ -19,6 +19,14 @@ from matplotlib.figure import Figure
 
 from nca_jax.hparams import space as hparams
 
+SCORE_FLOOR = -1.0  # figures clip scores below this (unstable trials) so the others stay readable
+
+
+def _lowest(scores) -> float | None:
+    """The lowest finite score, or None."""
+    finite = np.asarray(scores, float)[np.isfinite(scores)]
+    return float(finite.min()) if len(finite) else None
+
 
 def pca(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(K, D)`` → (scores ``(K, r)``, components ``(r, D)``, explained variance ratio ``(r,)``).
@@ -53,15 +61,15 @@ def scatter_figure(hs: list[dict], scores: np.ndarray, textures, path: Path) -> 
     feats = hparams.features(hs)
     fig = Figure(figsize=(13, 6))
     axes = fig.subplots(2, 4)
+    low = _lowest(scores)
     for i, (ax, name) in enumerate(zip(axes.flat, hparams.NAMES)):
         for t, tex in enumerate(textures):
             ax.scatter(feats[:, i], scores[:, t], s=14, alpha=0.7, label=tex)
         ax.axhline(0.0, color="0.6", lw=0.8, ls=":")
         ax.set_xlabel("log10 lr" if name == "lr" else name)
         ax.set_ylabel("texture score")
-        low = np.nanmin(scores) if np.isfinite(scores).any() else 0.0
-        if low < -1.0:  # an unstable trial far below the flat image: keep the scale readable
-            ax.set_ylim(-1.05, max(1.05, np.nanmax(scores) + 0.05))
+        if low is not None and low < SCORE_FLOOR:  # an unstable trial far below the flat image
+            ax.set_ylim(SCORE_FLOOR - 0.05, max(1.05, np.nanmax(scores) + 0.05))
             ax.text(0.02, 0.02, f"lowest {low:.1f} (off the axis)", fontsize=7,
                     transform=ax.transAxes)
     axes.flat[-1].set_axis_off()
@@ -75,10 +83,10 @@ def pca_figure(hs: list[dict], scores: np.ndarray, path: Path) -> np.ndarray:
     fig = Figure(figsize=(5.5, 4.5))
     ax = fig.subplots()
     y = pcs[:, 1] if pcs.shape[1] > 1 else np.zeros(len(pcs))
-    finite = np.asarray(scores)[np.isfinite(scores)]
-    low = max(float(finite.min()), -1.0) if len(finite) else None  # an unstable trial
+    low = _lowest(scores)
+    low = None if low is None else max(low, SCORE_FLOOR)  # an unstable trial must not ...
     sc = ax.scatter(pcs[:, 0], y, c=np.maximum(scores, low) if low is not None else scores,
-                    cmap="viridis", s=30, vmin=low)  # ... must not flatten the others' colours
+                    cmap="viridis", s=30, vmin=low)  # ... flatten the others' colours
     fig.colorbar(sc, label="search score (mean texture score)")
     ax.set_xlabel(f"PC1 ({ratio[0]:.0%} of variance)")
     ax.set_ylabel(f"PC2 ({ratio[1]:.0%})" if len(ratio) > 1 else "PC2")
