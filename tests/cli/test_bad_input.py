@@ -95,6 +95,7 @@ CASES = [
     ("nca_jax.texture", ["--ca_steps=0"], ["--ca_steps"]),
     ("nca_jax.texture", ["--overflow_weight=-1"], ["--overflow_weight", ">= 0"]),
     ("nca_jax.texture", ["--eval_every=0"], ["--eval_every"]),
+    ("nca_jax.texture", ["--colour_weight=-1"], ["--colour_weight", "[0, 1000]"]),
     ("nca_jax.texture", ["--model=gatys"], ["--model", "niklasson"]),
     ("nca_jax.texture", ["--out=NOTADIR/x"], ["--out"]),
     ("nca_jax.texture", ["--out=FOREIGN"], ["--out", "not empty"]),

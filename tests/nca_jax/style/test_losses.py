@@ -130,3 +130,42 @@ def test_make_style_loss_both_kinds(params, spots):
         style.make_style_loss("lpips", spots)
     with pytest.raises(ConfigError, match="key"):
         style.make_style_loss("swd", spots)
+
+
+def test_colour_loss_is_the_sorted_colour_distance():
+    rng = np.random.default_rng(7)
+    target = rng.random((1, 6, 5, 3)).astype(np.float32)
+    sorted_t = style.colour_target(jnp.asarray(target))
+    # a flat image: the mean over directions of the variance of the target's projections
+    dirs = np.asarray(style.COLOUR_DIRECTIONS, np.float64)
+    np.testing.assert_allclose(np.linalg.norm(dirs, axis=1), 1.0, rtol=1e-6)
+    proj = target.reshape(-1, 3).astype(np.float64) @ dirs.T
+    flat = np.broadcast_to(target.mean(axis=(1, 2), keepdims=True), target.shape)
+    np.testing.assert_allclose(style.colour_loss(jnp.asarray(flat), sorted_t)[0],
+                               proj.var(axis=0).mean(), rtol=1e-5)
+    # only the distribution of colours counts: any permutation of the pixels is as good
+    shuffled = rng.permutation(target.reshape(-1, 3)).reshape(target.shape)
+    other = rng.random(target.shape).astype(np.float32)
+    loss = style.colour_loss(jnp.asarray(np.concatenate([target, shuffled, other])), sorted_t)
+    np.testing.assert_allclose(loss[:2], 0.0, atol=1e-12)
+    expected = np.mean((np.sort(other.reshape(-1, 3) @ dirs.T, axis=0) - np.sort(proj, axis=0)) ** 2)
+    np.testing.assert_allclose(loss[2], expected, rtol=1e-5)
+
+
+def test_colour_weight_scales_the_term_at_the_flat_image(params, spots):
+    target = spots[0, :32, :32]
+    flat = jnp.broadcast_to(target.mean(axis=(0, 1)), target.shape)[None]
+    noise = np.random.default_rng(3).random((1, 32, 32, 3)).astype(np.float32)
+    images = jnp.concatenate([flat, target[None], noise])
+    for kind in style.LOSSES:
+        base, d0 = style.make_style_loss(kind, target, key=jax.random.key(0), vgg_params=params)
+        fn, data = style.make_style_loss(kind, target, key=jax.random.key(0), vgg_params=params,
+                                         colour_weight=0.5)
+        b, c = np.asarray(base(d0, images)), np.asarray(jax.jit(fn)(data, images))
+        np.testing.assert_allclose(c[0], 1.5 * b[0], rtol=1e-4)  # weight 0.5 of the flat loss
+        np.testing.assert_allclose(c[1], b[1], atol=1e-5)  # the target keeps its zero
+        assert c[2] > b[2]
+        # same structure as without the term: (shared, per-target), so searches can stack
+        assert jax.tree.structure(data[0]) == jax.tree.structure(d0[0])
+    with pytest.raises(ConfigError, match="colour_weight"):
+        style.make_style_loss("vgg", target, vgg_params=params, colour_weight=-1.0)
