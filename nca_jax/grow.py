@@ -40,6 +40,9 @@ flags.DEFINE_float("max_velocity", 0.0, "PGPE ClipUp: largest step of the mean (
 flags.DEFINE_float("elite_ratio", 0.5, "ARS: share of the antithetic pairs used, in (0, 1].")
 flags.DEFINE_enum("es_fitness", "final", ["final", "window"], "ES fitness: MSE after the "
                   "rollout, or averaged over steps min_steps..max_steps of it.")
+flags.DEFINE_float("es_average", 0.995, "ES: the trained parameters are a moving average of "
+                   "the mean with at most this decay (Polyak averaging), in [0, 1); 0: the "
+                   "mean itself.")
 flags.DEFINE_integer("reseed_every", 2, "ES pool with one grid per member: start from the "
                      "seed every N generations.")
 flags.DEFINE_list("decay_thresholds", ["0.03", "0.01", "0.006"],
@@ -96,7 +99,7 @@ def build_config():
         es = ESConfig(strategy=F.strategy, population=F.population, sigma=F.sigma,
                       optimizer=F.es_optimizer, lr=F.es_lr, antithetic=F.antithetic,
                       std_lr=F.std_lr, max_velocity=F.max_velocity, elite_ratio=F.elite_ratio,
-                      fitness=F.es_fitness, reseed_every=F.reseed_every,
+                      fitness=F.es_fitness, reseed_every=F.reseed_every, average=F.es_average,
                       decay_thresholds=_floats("decay_thresholds"),
                       decay_factors=_floats("decay_factors"),
                       batch_size=F.es_batch, min_steps=F.min_steps,
@@ -133,7 +136,7 @@ def main(argv):
 
 # config fields whose flag is not named after them (the rest: see runio.cli.flag_for)
 FLAG_NAMES = {"es.batch_size": "es_batch", "model.use_bias": "bias", "adam.loss": "adam_loss",
-              "es.fitness": "es_fitness", "es.optimizer": "es_optimizer"}
+              "es.fitness": "es_fitness", "es.average": "es_average", "es.optimizer": "es_optimizer"}
 
 if __name__ == "__main__":
     run(main, FLAG_NAMES)

@@ -243,6 +243,8 @@ def write_report(summaries: dict[str, dict], config: GrowConfig, out: Path) -> N
         f"Target loss {config.target_loss:g} (MSE on RGBA, fresh rollouts from the seed); "
         f"ES: {config.es.strategy}, population {config.es.population}, "
         f"σ={config.es.sigma:g}, lr {config.es.lr:g}, "
+        + (f"moving average of the mean (decay ≤ {config.es.average:g}), "
+           if config.es.average else "") +
         f"pool {config.es.pool_size if config.es.pool else 'off'}, "
         f"population split over {es_devices} device(s); "
         f"Adam: lr {config.adam.lr:g}, batch {config.adam.batch_size}, pool "

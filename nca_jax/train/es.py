@@ -60,6 +60,9 @@ class ESConfig:
     # rank members whose grids all died last (an empty grid beats early garbage growth,
     # and once the whole population dies every member ties: no gradient is left)
     dead_last: bool = True
+    # > 0: the trained parameters are a moving average of the mean (nca_jax.train.evolution);
+    # 0.995 took the main job's ES to 0.003 in 180 s in 4 of 5 seeds, against 1 of 5 without
+    average: float = 0.995
 
     def __post_init__(self):
         spec = strategies.check_name(self.strategy)
@@ -95,6 +98,8 @@ class ESConfig:
         pool.check_config(self.batch_size, self.min_steps, self.max_steps, self.pool,
                           self.pool_size)
         check(self.reseed_every >= 1, "reseed_every", f"must be >= 1, got {self.reseed_every}")
+        check(finite(self.average) and 0 <= self.average < 1, "average",
+              f"must be in [0, 1) (0: no averaging), got {self.average}")
 
     @property
     def rollouts_per_iteration(self) -> int:
@@ -160,4 +165,4 @@ def make(mcfg: growing.ModelConfig, cfg: ESConfig, target: jnp.ndarray,
         es, es_params, lambda key: growing.init_params(key, mcfg), evaluate,
         init_extra=lambda key: pool.init(x0, cfg.pool_size if cfg.pool else 1),
         lr=cfg.lr, decay_thresholds=cfg.decay_thresholds, decay_factors=cfg.decay_factors,
-        mesh=mesh)
+        mesh=mesh, average=cfg.average)

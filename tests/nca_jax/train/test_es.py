@@ -122,3 +122,28 @@ def test_state_types_are_stable_across_steps():
         s0 = tr.init(jax.random.PRNGKey(0))
         s1, _ = tr.step(s0)
         assert [jax.typeof(a) for a in jax.tree.leaves(s0)] == [jax.typeof(b) for b in jax.tree.leaves(s1)]
+
+
+def test_average_is_the_moving_average_of_the_means():
+    """With ``average`` the trainer's parameters are the EMA of the means, recomputed here by
+    hand from the means of an identical run without it (same key: same generations)."""
+    target = jnp.asarray(load_target("carrot", 5))
+    mcfg = growing.ModelConfig(channels=8, hidden=4)
+    base = dict(population=4, min_steps=2, max_steps=3)
+    plain = es.make(mcfg, es.ESConfig(average=0.0, **base), target)
+    averaged = es.make(mcfg, es.ESConfig(average=0.5, **base), target)
+    s, a = plain.init(jax.random.PRNGKey(0)), averaged.init(jax.random.PRNGKey(0))
+    ema = jax.tree.map(np.asarray, plain.params(s))
+    leaves = lambda t: [np.asarray(x, np.float64) for x in jax.tree.leaves(t)]  # noqa: E731
+    for t in range(4):
+        s, _ = plain.step(s)
+        a, _ = averaged.step(a)
+        d = min(0.5, (1 + t) / (10 + t))  # 0.1, 0.18, 0.25, 0.31
+        ema = jax.tree.map(lambda e, m: d * e + (1 - d) * np.asarray(m), ema, plain.params(s))
+        for got, want in zip(leaves(averaged.params(a)), leaves(ema)):
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7)
+    # the strategy itself is untouched: its mean is the plain run's
+    for got, want in zip(leaves(a.es_state.mean), leaves(s.es_state.mean)):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-8)
+    with pytest.raises(ValueError, match="average"):
+        es.ESConfig(average=1.0)
