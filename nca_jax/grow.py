@@ -136,7 +136,8 @@ def main(argv):
 
 # config fields whose flag is not named after them (the rest: see runio.cli.flag_for)
 FLAG_NAMES = {"es.batch_size": "es_batch", "model.use_bias": "bias", "adam.loss": "adam_loss",
-              "es.fitness": "es_fitness", "es.average": "es_average", "es.optimizer": "es_optimizer"}
+              "es.fitness": "es_fitness", "es.average": "es_average",
+              "es.optimizer": "es_optimizer"}
 
 if __name__ == "__main__":
     run(main, FLAG_NAMES)

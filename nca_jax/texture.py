@@ -83,9 +83,9 @@ def build_config():
             overflow_weight=F.overflow_weight, strategy=F.strategy)
     return TextureConfig(
         target=F.target, size=F.size, train_steps=F.train_steps, loss=F.loss,
-        colour_weight=F.colour_weight, vgg_weights=F.vgg_weights, seed=F.seed, eval_every=F.eval_every,
-        gif_steps=F.gif_steps, checkpoint_every=F.checkpoint_every, progress=F.progress,
-        model=mcfg, train=tcfg)
+        colour_weight=F.colour_weight, vgg_weights=F.vgg_weights, seed=F.seed,
+        eval_every=F.eval_every, gif_steps=F.gif_steps, checkpoint_every=F.checkpoint_every,
+        progress=F.progress, model=mcfg, train=tcfg)
 
 
 def main(argv):
