@@ -51,6 +51,9 @@ flags.DEFINE_list("decay_factors", ["0.3", "0.5", "0.5"], "ES: lr multipliers at
 flags.DEFINE_integer("es_batch", 1, "ES: start grids per member per generation (with the "
                      "pool and >= 2, the highest-loss one is replaced by the seed).")
 flags.DEFINE_float("adam_lr", 2e-3, "Adam learning rate.")
+flags.DEFINE_float("adam_average", 0.0, "Adam: the trained parameters are a moving average of "
+                   "the iterates with at most this decay (Polyak averaging), in [0, 1); 0: the "
+                   "iterates themselves.")
 flags.DEFINE_enum("lr_schedule", "constant", ["constant", "piecewise"], "Adam lr schedule.")
 flags.DEFINE_integer("batch_size", 8, "Adam batch size.")
 flags.DEFINE_bool("grad_norm", True, "Adam: normalise each variable's gradient.")
@@ -107,7 +110,7 @@ def build_config():
     with within("adam"):
         adam = AdamConfig(lr=F.adam_lr, lr_schedule=F.lr_schedule, batch_size=F.batch_size,
                           min_steps=F.min_steps, max_steps=F.max_steps, grad_norm=F.grad_norm,
-                          loss=F.adam_loss, damage=F.adam_damage,
+                          loss=F.adam_loss, damage=F.adam_damage, average=F.adam_average,
                           pool=F.pool, pool_size=F.adam_pool_size)
     return GrowConfig(
         target=F.target, size=F.size, padding=F.padding, optimizer=F.optimizer, seed=F.seed,
@@ -137,7 +140,7 @@ def main(argv):
 # config fields whose flag is not named after them (the rest: see runio.cli.flag_for)
 FLAG_NAMES = {"es.batch_size": "es_batch", "model.use_bias": "bias", "adam.loss": "adam_loss",
               "es.fitness": "es_fitness", "es.average": "es_average",
-              "es.optimizer": "es_optimizer"}
+              "adam.average": "adam_average", "es.optimizer": "es_optimizer"}
 
 if __name__ == "__main__":
     run(main, FLAG_NAMES)

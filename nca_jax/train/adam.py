@@ -6,7 +6,8 @@ Each step rolls a batch out for a random number of steps in ``[min_steps, max_st
 which asks the shape to hold over a window of steps), optionally normalises
 each variable's gradient to unit L2 norm (Mordvintsev), and applies Adam. With the pool
 on, the batch comes from a sample pool whose highest-loss grid is replaced by the seed,
-and the rolled-out batch is committed back.
+and the rolled-out batch is committed back. With ``average`` > 0 the trained parameters
+are a moving average of Adam's iterates (:mod:`nca_jax.train.averaging`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import optax
 from jax.sharding import Mesh
 
 from nca_jax.nca import growing, losses
-from nca_jax.train import pool
+from nca_jax.train import averaging, pool
 from nca_jax.train.base import Trainer
 from runio.errors import check, finite
 
@@ -47,8 +48,12 @@ class AdamConfig:
     # "final": MSE after a random number of steps in [min_steps, max_steps] (Mordvintsev);
     # "window": MSE averaged over every step from min_steps to max_steps of one rollout
     loss: str = "final"
+    # > 0: the trained parameters are a moving average of the iterates (train.averaging)
+    average: float = 0.0
 
     def __post_init__(self):
+        check(finite(self.average) and 0 <= self.average < 1, "average",
+              f"must be in [0, 1) (0: no averaging), got {self.average}")
         check(finite(self.lr) and 0 < self.lr <= 1, "lr", f"must be in (0, 1], got {self.lr}")
         check(self.loss in LOSSES, "loss", f"must be one of {LOSSES}, got {self.loss!r}")
         check(self.lr_schedule in SCHEDULES, "lr_schedule",
@@ -70,6 +75,7 @@ class State(NamedTuple):
     pool: jnp.ndarray
     key: jax.Array
     iteration: jnp.ndarray
+    average: Any = ()  # moving average of the parameters (with ``average`` > 0), else ()
 
 
 def schedule(cfg: AdamConfig) -> optax.Schedule:
@@ -102,6 +108,7 @@ def make(mcfg: growing.ModelConfig, cfg: AdamConfig, target: jnp.ndarray,
             pool=pool.init(x0, cfg.pool_size if cfg.pool else 1),
             key=key,
             iteration=jnp.zeros((), jnp.int32),
+            average=params if cfg.average else (),
         )
 
     @jax.jit
@@ -126,6 +133,10 @@ def make(mcfg: growing.ModelConfig, cfg: AdamConfig, target: jnp.ndarray,
         params = optax.apply_updates(state.params, updates)
         new_pool = pool.commit(state.pool, idx, y) if cfg.pool else state.pool
         metrics = {"loss": loss, "lr": schedule(cfg)(state.iteration)}
-        return State(params, opt_state, new_pool, key, state.iteration + 1), metrics
+        average = state.average
+        if cfg.average:
+            average = averaging.update(average, params, cfg.average, state.iteration)
+        return State(params, opt_state, new_pool, key, state.iteration + 1, average), metrics
 
-    return Trainer(init=init, step=step, params=lambda s: s.params)
+    return Trainer(init=init, step=step,
+                   params=lambda s: s.average if cfg.average else s.params)

@@ -10,11 +10,10 @@ strategy's mean update is an optax optimiser, its learning rate is multiplied by
 never rises again. The growing-NCA and texture ES trainers are this with their own
 ``evaluate``.
 
-With ``average`` > 0 the trained parameters are an exponential moving average of the mean
-(Polyak averaging) rather than the mean itself: late in training the mean jitters around a
-minimum with the sampling noise of its gradient estimate, and the average sits nearer the
-centre. Its decay at iteration t is ``min(average, (1 + t) / (10 + t))``, so it follows the
-mean closely while the loss falls fast and averages over ~1 / (1 − average) generations later.
+With ``average`` > 0 the trained parameters are a moving average of the mean
+(:mod:`nca_jax.train.averaging`) rather than the mean itself: late in training the mean
+jitters around a minimum with the sampling noise of its gradient estimate, and the average
+sits nearer the centre. The strategy itself never sees the average.
 """
 
 from __future__ import annotations
@@ -25,7 +24,7 @@ import jax
 import jax.numpy as jnp
 from jax.sharding import Mesh
 
-from nca_jax.train import strategies
+from nca_jax.train import averaging, strategies
 from nca_jax.train.base import Trainer, strong
 from runio import devices
 
@@ -52,11 +51,6 @@ def decay_factor(mean_loss, thresholds: Sequence[float], factors: Sequence[float
     for th, fac in zip(thresholds, factors):
         f = f * jnp.where(mean_loss <= th, fac, 1.0)
     return f
-
-
-def average_decay(average: float, iteration):
-    """The moving average's decay at ``iteration`` (the number of means averaged so far)."""
-    return jnp.minimum(average, (1.0 + iteration) / (10.0 + iteration))
 
 
 def make(es, es_params, init_mean: Callable[[jax.Array], Any],
@@ -94,9 +88,8 @@ def make(es, es_params, init_mean: Callable[[jax.Array], Any],
         es_state = strong(es_state)
         mean_avg = state.average
         if average:
-            d = average_decay(average, state.iteration)
-            mean_avg = jax.tree.map(lambda a, m: d * a + (1 - d) * m, state.average,
-                                    es.get_mean(es_state))
+            mean_avg = averaging.update(state.average, es.get_mean(es_state), average,
+                                        state.iteration)
         new = State(es_state, ev.extra, key, decay, state.iteration + 1, mean_avg)
         return new, metrics
 

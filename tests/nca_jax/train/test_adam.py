@@ -1,6 +1,7 @@
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 from nca_jax.nca import growing, losses
 from nca_jax.targets.growing import load_target
@@ -34,3 +35,27 @@ def test_adam_decreases_loss_and_commits_batch_to_pool():
     changed = np.any(np.asarray(state.pool) != old, axis=(1, 2, 3))
     assert 1 <= changed.sum() <= 4  # only the sampled batch was written back
     assert np.any(old != seed, axis=(1, 2, 3)).sum() >= 4  # the pool holds grown grids
+
+
+def test_average_is_the_moving_average_of_the_iterates():
+    """With ``average`` the trainer's parameters are the EMA of Adam's iterates, recomputed by
+    hand from an identical run without it (same key: same batches and steps)."""
+    target = jnp.asarray(load_target("carrot", 5))
+    mcfg = growing.ModelConfig(channels=8, hidden=4)
+    base = dict(batch_size=2, pool_size=4, min_steps=2, max_steps=3)
+    plain = adam.make(mcfg, adam.AdamConfig(**base), target)
+    averaged = adam.make(mcfg, adam.AdamConfig(average=0.2, **base), target)
+    s, a = plain.init(jax.random.PRNGKey(0)), averaged.init(jax.random.PRNGKey(0))
+    leaves = lambda t: [np.asarray(x, np.float64) for x in jax.tree.leaves(t)]  # noqa: E731
+    ema = leaves(plain.params(s))
+    for t in range(4):
+        s, _ = plain.step(s)
+        a, _ = averaged.step(a)
+        d = min(0.2, (1 + t) / (10 + t))  # 0.1, 0.18, then the cap 0.2
+        ema = [d * e + (1 - d) * p for e, p in zip(ema, leaves(plain.params(s)))]
+        for got, want in zip(leaves(averaged.params(a)), ema):
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7)
+    for got, want in zip(leaves(a.params), leaves(s.params)):  # Adam's own iterates: untouched
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-8)
+    with pytest.raises(ValueError, match="average"):
+        adam.AdamConfig(average=-0.1)
