@@ -51,7 +51,7 @@ flags.DEFINE_list("decay_factors", ["0.3", "0.5", "0.5"], "ES: lr multipliers at
 flags.DEFINE_integer("es_batch", 1, "ES: start grids per member per generation (with the "
                      "pool and >= 2, the highest-loss one is replaced by the seed).")
 flags.DEFINE_float("adam_lr", 2e-3, "Adam learning rate.")
-flags.DEFINE_float("adam_average", 0.0, "Adam: the trained parameters are a moving average of "
+flags.DEFINE_float("adam_average", 0.99, "Adam: the trained parameters are a moving average of "
                    "the iterates with at most this decay (Polyak averaging), in [0, 1); 0: the "
                    "iterates themselves.")
 flags.DEFINE_enum("lr_schedule", "constant", ["constant", "piecewise"], "Adam lr schedule.")

@@ -247,8 +247,11 @@ def write_report(summaries: dict[str, dict], config: GrowConfig, out: Path) -> N
            if config.es.average else "") +
         f"pool {config.es.pool_size if config.es.pool else 'off'}, "
         f"population split over {es_devices} device(s); "
-        f"Adam: lr {config.adam.lr:g}, batch {config.adam.batch_size}, pool "
-        f"{config.adam.pool_size if config.adam.pool else 'off'}. Device: {jax.devices()[0].device_kind}.",
+        f"Adam: lr {config.adam.lr:g}, batch {config.adam.batch_size}, "
+        + (f"moving average of the iterates (decay ≤ {config.adam.average:g}), "
+           if config.adam.average else "") +
+        f"pool {config.adam.pool_size if config.adam.pool else 'off'}. "
+        f"Device: {jax.devices()[0].device_kind}.",
         "",
         "| | " + " | ".join(names) + " |",
         "| --- |" + " --- |" * len(names),

@@ -30,6 +30,7 @@ CASES = [
     ("nca_jax.grow", ["--size=2"], ["--size=2", "[3, 1024]"]),
     ("nca_jax.grow", ["--size=100000"], ["--size=100000", "[3, 1024]"]),
     ("nca_jax.grow", ["--es_average=1"], ["--es_average", "[0, 1)"]),
+    ("nca_jax.grow", ["--adam_average=-0.5"], ["--adam_average", "[0, 1)"]),
     ("nca_jax.grow", ["--size=1000"], ["--size=1000", "GiB"]),
     ("nca_jax.grow", ["--padding=-1"], ["--padding"]),
     ("nca_jax.grow", ["--padding=100000"], ["--padding"]),

@@ -43,7 +43,7 @@ def test_average_is_the_moving_average_of_the_iterates():
     target = jnp.asarray(load_target("carrot", 5))
     mcfg = growing.ModelConfig(channels=8, hidden=4)
     base = dict(batch_size=2, pool_size=4, min_steps=2, max_steps=3)
-    plain = adam.make(mcfg, adam.AdamConfig(**base), target)
+    plain = adam.make(mcfg, adam.AdamConfig(average=0.0, **base), target)
     averaged = adam.make(mcfg, adam.AdamConfig(average=0.2, **base), target)
     s, a = plain.init(jax.random.PRNGKey(0)), averaged.init(jax.random.PRNGKey(0))
     leaves = lambda t: [np.asarray(x, np.float64) for x in jax.tree.leaves(t)]  # noqa: E731
