@@ -59,8 +59,7 @@ class TextureConfig:
 
     def __post_init__(self):
         style.check_loss(self.loss, self.size)
-        check(0.0 <= self.colour_weight <= 1e3, "colour_weight",
-              f"must be in [0, 1000], got {self.colour_weight}")
+        style.check_colour_weight(self.colour_weight)
         check(self.train_steps >= 1, "train_steps", f"must be >= 1, got {self.train_steps}")
         check(0 <= self.gif_steps <= 10_000, "gif_steps",
               f"must be in [0, 10000], got {self.gif_steps}")

@@ -37,7 +37,7 @@ import jax.numpy as jnp
 
 from nca_jax.nca import rand
 from nca_jax.style import vgg
-from runio.errors import ConfigError, check
+from runio.errors import ConfigError, check, finite
 
 LOSSES = ("vgg", "swd")
 SWD_MIN_SIZE = 24  # 4 scales of >= 3 cells
@@ -49,6 +49,13 @@ def check_loss(kind: str, size: int) -> None:
     check(8 <= size <= 1024, "size", f"must be in [8, 1024], got {size}")
     check(not (kind == "swd" and size < SWD_MIN_SIZE), "size",
           f"the swd loss needs >= {SWD_MIN_SIZE} cells (4 scales of >= 3), got {size}")
+
+
+def check_colour_weight(weight: float) -> None:
+    """Raise :class:`ConfigError` unless ``weight`` is a colour-term weight in [0, 1000]."""
+    check(finite(weight) and 0.0 <= weight <= 1e3, "colour_weight",
+          f"must be in [0, 1000], got {weight}")
+
 
 # ---------------------------------------------------------------------------- Gram / VGG
 
@@ -228,8 +235,7 @@ def make_style_loss(
     target = jnp.asarray(target, jnp.float32)
     if target.ndim == 3:
         target = target[None]
-    check(0.0 <= colour_weight <= 1e3, "colour_weight",
-          f"must be in [0, 1000], got {colour_weight}")
+    check_colour_weight(colour_weight)
     fn, data = _style_loss(kind, target, key, vgg_params, periodic)
     if colour_weight == 0.0:
         return fn, data

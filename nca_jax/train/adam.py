@@ -54,8 +54,7 @@ class AdamConfig:
     average: float = 0.99
 
     def __post_init__(self):
-        check(finite(self.average) and 0 <= self.average < 1, "average",
-              f"must be in [0, 1) (0: no averaging), got {self.average}")
+        averaging.check_cap(self.average)
         check(finite(self.lr) and 0 < self.lr <= 1, "lr", f"must be in (0, 1], got {self.lr}")
         check(self.loss in LOSSES, "loss", f"must be one of {LOSSES}, got {self.loss!r}")
         check(self.lr_schedule in SCHEDULES, "lr_schedule",
@@ -110,7 +109,7 @@ def make(mcfg: growing.ModelConfig, cfg: AdamConfig, target: jnp.ndarray,
             pool=pool.init(x0, cfg.pool_size if cfg.pool else 1),
             key=key,
             iteration=jnp.zeros((), jnp.int32),
-            average=params if cfg.average else (),
+            average=averaging.init(cfg.average, params),
         )
 
     @jax.jit
@@ -135,10 +134,8 @@ def make(mcfg: growing.ModelConfig, cfg: AdamConfig, target: jnp.ndarray,
         params = optax.apply_updates(state.params, updates)
         new_pool = pool.commit(state.pool, idx, y) if cfg.pool else state.pool
         metrics = {"loss": loss, "lr": schedule(cfg)(state.iteration)}
-        average = state.average
-        if cfg.average:
-            average = averaging.update(average, params, cfg.average, state.iteration)
+        average = averaging.update(state.average, params, cfg.average, state.iteration)
         return State(params, opt_state, new_pool, key, state.iteration + 1, average), metrics
 
     return Trainer(init=init, step=step,
-                   params=lambda s: s.average if cfg.average else s.params)
+                   params=lambda s: averaging.handed_out(cfg.average, s.average, s.params))

@@ -21,7 +21,7 @@ import jax.numpy as jnp
 from jax.sharding import Mesh
 
 from nca_jax.nca import growing, losses
-from nca_jax.train import evolution, pool, strategies
+from nca_jax.train import averaging, evolution, pool, strategies
 from nca_jax.train.base import Trainer
 from nca_jax.train.strategies import centered_rank_normalized  # noqa: F401 (re-export)
 from runio import devices
@@ -98,8 +98,7 @@ class ESConfig:
         pool.check_config(self.batch_size, self.min_steps, self.max_steps, self.pool,
                           self.pool_size)
         check(self.reseed_every >= 1, "reseed_every", f"must be >= 1, got {self.reseed_every}")
-        check(finite(self.average) and 0 <= self.average < 1, "average",
-              f"must be in [0, 1) (0: no averaging), got {self.average}")
+        averaging.check_cap(self.average)
 
     @property
     def rollouts_per_iteration(self) -> int:

@@ -69,7 +69,7 @@ def make(es, es_params, init_mean: Callable[[jax.Array], Any],
         es_state = strong(es.init(k_es, init_mean(k_mean), es_params))
         state = State(es_state=es_state, extra=init_extra(k_extra), key=key,
                       decay=jnp.ones((), jnp.float32), iteration=jnp.zeros((), jnp.int32),
-                      average=es.get_mean(es_state) if average else ())
+                      average=averaging.init(average, es.get_mean(es_state)))
         return devices.put_replicated(state, mesh)
 
     @jax.jit
@@ -86,14 +86,11 @@ def make(es, es_params, init_mean: Callable[[jax.Array], Any],
         if strategies.has_learning_rate(es_state):
             metrics["lr"] = lr * decay
         es_state = strong(es_state)
-        mean_avg = state.average
-        if average:
-            mean_avg = averaging.update(state.average, es.get_mean(es_state), average,
-                                        state.iteration)
+        mean_avg = averaging.update(state.average, es.get_mean(es_state), average,
+                                    state.iteration)
         new = State(es_state, ev.extra, key, decay, state.iteration + 1, mean_avg)
         return new, metrics
 
-    def params(s: State):
-        return s.average if average else es.get_mean(s.es_state)
-
-    return Trainer(init=init, step=step, params=params)
+    return Trainer(init=init, step=step,
+                   params=lambda s: averaging.handed_out(average, s.average,
+                                                         es.get_mean(s.es_state)))
