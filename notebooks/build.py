@@ -82,8 +82,8 @@ PAPER_SCALE = False  # <- switch to True for the study's settings (minutes, not 
 import os
 
 SETTINGS = {
-    "smoke": dict(target="carrot", size=9, es_seconds=4.0, es_iterations=0,
-                  adam_seconds=4.0, adam_iterations=0, eval_every=25,
+    "smoke": dict(target="carrot", size=9, es_seconds=0.0, es_iterations=120,
+                  adam_seconds=0.0, adam_iterations=120, eval_every=25,
                   seeds=1, steps=60, erase_steps=20, fgsm_steps=60, gif_steps=10),
     "default": dict(target="carrot", size=9, es_seconds=12.0, es_iterations=0,
                     adam_seconds=12.0, adam_iterations=0, eval_every=25,
@@ -461,11 +461,11 @@ SETTINGS = {
     "smoke": dict(size=32, texture_loss="vgg", texture_steps=10, texture_ca_steps=8,
                   texture_hidden=32, search_loss="swd", search_textures=("grayscott:spots",
                   "grayscott:stripes"), trials=2, population=2, search_steps=2, pool_size=8,
-                  search_seed=363),
+                  search_seed=202),
     "default": dict(size=32, texture_loss="vgg", texture_steps=400, texture_ca_steps=32,
                     texture_hidden=96, search_loss="swd", search_textures=("grayscott:spots",
                     "grayscott:stripes"), trials=2, population=2, search_steps=10, pool_size=8,
-                    search_seed=363),
+                    search_seed=202),
     "paper": dict(size=64, texture_loss="vgg", texture_steps=2000, texture_ca_steps=48,
                   texture_hidden=96, search_loss="vgg", search_textures=("grayscott:spots",
                   "grayscott:stripes", "grayscott:maze"), trials=8, population=4,
@@ -548,9 +548,9 @@ seed's ranges: channels, hidden size, CA steps, batch size, filters, update rate
 rate), then CMA-ES over an encoding of the same seven hyperparameters with the same number of
 trials and training steps. Every trial trains on every texture; trials of the same shape run
 as one vmapped computation, so each distinct shape (channels, hidden size, CA steps, batch,
-filters) costs one XLA compilation — at these tiny budgets that is most of the time. (The
-default `search_seed=363` happens to draw its two random trials with the same shape: three
-compilations instead of four.) After training, every trial is scored on every texture by
+filters) costs one XLA compilation — at these tiny budgets that is most of the time — and a
+shape seen before reuses its programs. (`search_seed=202` draws two shapes for the random
+trials and CMA-ES's first generation draws the same two: two compilations instead of four.) After training, every trial is scored on every texture by
 the texture score (VGG16 style loss of fresh rollouts, 0 = the texture's mean colour, 1 =
 another piece of it), and a trial's search score is the mean over textures, higher is
 better. At these smoke budgets every trial is still blank (score ≈ 0); the CLI's default

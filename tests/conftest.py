@@ -10,7 +10,8 @@ Most tests are bound by compilation, not by running what they compile, so XLA's
 optimisations are switched off for the run (``JAX_DISABLE_MOST_OPTIMIZATIONS``, also
 inherited by subprocesses): the suite takes about half the CPU time. The notebooks that
 train for real switch them back on, as users run them; set the variable to 0 to run
-everything optimised.
+everything optimised. XLA:CPU's older loop emitters compile faster still (``tests/xla.py``);
+set ``XLA_FLAGS`` yourself to leave them out.
 """
 
 import os
@@ -19,11 +20,15 @@ import tempfile
 
 import pytest
 
+from tests import xla
+
 _OWNER = "CA_JAX_LAB_TEST_CACHE_OWNER"
 
 
 def pytest_configure(config):
     os.environ.setdefault("JAX_DISABLE_MOST_OPTIMIZATIONS", "1")
+    if "XLA_FLAGS" not in os.environ and xla.supported():
+        os.environ["XLA_FLAGS"] = xla.FAST_COMPILE
     if os.environ.get("JAX_COMPILATION_CACHE_DIR"):  # set by the user or by the controller
         return
     folder = tempfile.mkdtemp(prefix="ca-jax-lab-jit-cache-")

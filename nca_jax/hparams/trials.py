@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import functools
 import time
 from pathlib import Path
 from typing import Callable, NamedTuple
@@ -116,7 +117,12 @@ def search_score(scores: np.ndarray) -> np.ndarray:
     return np.mean(scores, axis=-1)
 
 
-def _group_fns(h: dict, cfg: SearchConfig, loss_fn, hw):
+@functools.lru_cache(maxsize=32)
+def _group_fns(shape: tuple, cfg: SearchConfig, loss_fn, hw: tuple):
+    """The jitted ``init``, ``chunk`` and ``images`` of the trials of one shape
+    (:func:`hparams.shape_key`), made once per shape: a later generation, or the evolve run
+    after the random one, reuses the programs compiled for a shape it has seen."""
+    h = dict(zip(hparams.SHAPE_NAMES, shape))
     mcfg = tm.TextureModelConfig(kind=cfg.model, channels=h["channels"], hidden=h["hidden"],
                                  n_filters=h["filters"], update_rate=1.0, filter_seed=cfg.seed)
     tcfg = train_texture.TextureTrainConfig(lr=1e-3, batch_size=h["batch_size"],
@@ -162,7 +168,8 @@ def run_trials(hs: list[dict], trial_ids: list[int], cfg: SearchConfig, loss_fn,
     root = jax.random.PRNGKey(cfg.seed)
     for members in groups.values():
         t0 = time.perf_counter()
-        init, chunk, images = _group_fns(hs[members[0]], cfg, loss_fn, hw)
+        init, chunk, images = _group_fns(hparams.shape_key(hs[members[0]]), cfg, loss_fn,
+                                         tuple(hw))
         keys = jnp.stack([jnp.stack([jax.random.fold_in(jax.random.fold_in(root, trial_ids[i]), t)
                                      for t in range(n_tex)]) for i in members])
         lrs = jnp.array([hs[i]["lr"] for i in members], jnp.float32)

@@ -6,6 +6,8 @@ import subprocess
 import sys
 import textwrap
 
+from tests import xla
+
 SCRIPT = textwrap.dedent("""
     import json, sys, jax
     from ca_search.experiment import SearchConfig, run_search
@@ -26,7 +28,7 @@ SCRIPT = textwrap.dedent("""
 
 
 def test_four_devices_equal_one(tmp_path):
-    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4",
+    env = dict(os.environ, XLA_FLAGS=xla.flags("--xla_force_host_platform_device_count=4"),
                JAX_PLATFORMS="cpu")
     proc = subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path)], env=env,
                           capture_output=True, text=True, timeout=600)

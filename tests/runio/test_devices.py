@@ -8,6 +8,7 @@ import pytest
 
 from runio import devices
 from runio.errors import ConfigError
+from tests import xla
 
 
 def test_auto_device_count_is_the_largest_divisor_present():
@@ -23,7 +24,8 @@ def test_auto_device_count_is_the_largest_divisor_present():
 def _device_count(env_extra: dict, code: str) -> int:
     env = {k: v for k, v in os.environ.items()
            if k not in ("XLA_FLAGS", "JAX_NUM_CPU_DEVICES")}
-    env.update(env_extra, JAX_PLATFORMS="cpu")
+    env.update(XLA_FLAGS=xla.flags(), JAX_PLATFORMS="cpu")
+    env.update(env_extra)
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -40,7 +42,7 @@ def test_use_cpu_cores_gives_one_device_per_core():
 
 
 def test_use_cpu_cores_leaves_an_explicit_choice_and_a_started_backend_alone():
-    flags = {"XLA_FLAGS": "--xla_force_host_platform_device_count=3"}
+    flags = {"XLA_FLAGS": xla.flags("--xla_force_host_platform_device_count=3")}
     assert _device_count(flags, USE_CORES) == 3
     started = ("import jax\njax.numpy.zeros(1).block_until_ready()\n"
                "from runio import devices\ndevices.use_cpu_cores()\nprint(jax.device_count())")

@@ -15,6 +15,7 @@ import pytest
 
 from runio import devices, hosts
 from runio.errors import ConfigError
+from tests import xla
 
 ADDR = "127.0.0.1:1234"
 TIMEOUT = 240  # s per multi-process run: a hang fails the test instead of the suite
@@ -109,7 +110,7 @@ def test_the_cores_are_shared_among_the_processes_of_one_machine():
 def _env(**extra) -> dict:
     env = {k: v for k, v in os.environ.items()
            if k not in ("XLA_FLAGS", "JAX_NUM_CPU_DEVICES") and not k.startswith("JAX_COORD")}
-    env.update(JAX_PLATFORMS="cpu", **extra)
+    env.update(XLA_FLAGS=xla.flags(), JAX_PLATFORMS="cpu", **extra)
     return env
 
 

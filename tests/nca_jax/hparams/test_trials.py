@@ -148,7 +148,7 @@ def test_trials_are_scored_at_the_update_rate_they_trained_with():
     to rollouts of a model configured with that rate."""
     size, cfg = 24, hparam_trials.SearchConfig(size=24, loss="swd", eval_samples=2)
     h = {"channels": 6, "hidden": 8, "ca_steps": 2, "batch_size": 2, "filters": 4}
-    _, _, images = hparam_trials._group_fns(h, cfg, None, (size, size))
+    _, _, images = hparam_trials._group_fns(hparams.shape_key(h), cfg, None, (size, size))
     mcfg = tm.TextureModelConfig(channels=6, hidden=8, n_filters=4)
     p = tm.init_params(jax.random.PRNGKey(0), mcfg)
     p = jax.tree.map(lambda a: a + 0.3 * jax.random.normal(jax.random.PRNGKey(1), a.shape), p)

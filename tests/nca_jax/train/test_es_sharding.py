@@ -11,6 +11,8 @@ import textwrap
 
 import numpy as np
 
+from tests import xla
+
 SCRIPT = textwrap.dedent("""
     import json, jax, numpy as np
     from nca_jax.nca import growing
@@ -35,7 +37,7 @@ SCRIPT = textwrap.dedent("""
 
 
 def test_four_devices_equal_one():
-    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4",
+    env = dict(os.environ, XLA_FLAGS=xla.flags("--xla_force_host_platform_device_count=4"),
                JAX_PLATFORMS="cpu")
     proc = subprocess.run([sys.executable, "-c", "import jax.flatten_util\n" + SCRIPT],
                           env=env, capture_output=True, text=True, timeout=600)
