@@ -550,11 +550,12 @@ trials and training steps. Every trial trains on every texture; trials of the sa
 as one vmapped computation, so each distinct shape (channels, hidden size, CA steps, batch,
 filters) costs one XLA compilation — at these tiny budgets that is most of the time — and a
 shape seen before reuses its programs. (`search_seed=202` draws two shapes for the random
-trials and CMA-ES's first generation draws the same two: two compilations instead of four.) After training, every trial is scored on every texture by
-the texture score (VGG16 style loss of fresh rollouts, 0 = the texture's mean colour, 1 =
-another piece of it), and a trial's search score is the mean over textures, higher is
-better. At these smoke budgets every trial is still blank (score ≈ 0); the CLI's default
-budget (200 steps per texture at 32×32) is where the scores spread.
+trials and CMA-ES's first generation draws the same two: two compilations instead of
+four.) After training, every trial is scored on every texture by the texture score
+(VGG16 style loss of fresh rollouts, 0 = the texture's mean colour, 1 = another piece of
+it), and a trial's search score is the mean over textures, higher is better. At these smoke
+budgets every trial is still blank (score ≈ 0); the CLI's default budget (200 steps per
+texture at 32×32) is where the scores spread.
 ''',
     '''
 from nca_jax.hparams import trials as hparam_trials

@@ -1,4 +1,5 @@
-"""The XLA flags of a test run, for the subprocesses that set their own ``XLA_FLAGS``.
+"""The XLA flags of a test run, and the environment of the subprocesses that choose their
+own CPU devices.
 
 ``--xla_cpu_use_fusion_emitters=false`` makes XLA:CPU emit fused loops with its older
 emitters: 2.7x less compile time on this suite's programs (the CA search's sharding check:
@@ -21,7 +22,12 @@ def supported() -> bool:
     return (major, minor) >= (0, 7)
 
 
-def flags(*extra: str) -> str:
-    """``XLA_FLAGS`` for a subprocess: the run's compile flag (if set up) and ``extra``."""
+def env(device_count: int | None = None, **extra: str) -> dict:
+    """``os.environ`` for a CPU subprocess: no inherited device settings (``XLA_FLAGS``,
+    ``JAX_NUM_CPU_DEVICES``), the run's compile flag if set up, ``device_count`` virtual
+    devices if given, then ``extra``."""
     own = FAST_COMPILE if FAST_COMPILE in os.environ.get("XLA_FLAGS", "") else ""
-    return " ".join(f for f in (own, *extra) if f)
+    count = f"--xla_force_host_platform_device_count={device_count}" if device_count else ""
+    out = {k: v for k, v in os.environ.items() if k not in ("XLA_FLAGS", "JAX_NUM_CPU_DEVICES")}
+    out.update(XLA_FLAGS=" ".join(f for f in (own, count) if f), JAX_PLATFORMS="cpu", **extra)
+    return out

@@ -222,6 +222,11 @@ def _persist(s, spec):
     return spec.format(**s["persistence"]) if s.get("persistence") else "—"
 
 
+def _averaged(cap: float, of: str) -> str:
+    """The report's words for a trainer's moving average (nothing when it is off)."""
+    return f"moving average of {of} (decay ≤ {cap:g}), " if cap else ""
+
+
 def write_report(summaries: dict[str, dict], config: GrowConfig, out: Path) -> None:
     rows = [
         ("reached target", lambda s: "yes" if s["reached_target"] else "no"),
@@ -243,13 +248,11 @@ def write_report(summaries: dict[str, dict], config: GrowConfig, out: Path) -> N
         f"Target loss {config.target_loss:g} (MSE on RGBA, fresh rollouts from the seed); "
         f"ES: {config.es.strategy}, population {config.es.population}, "
         f"σ={config.es.sigma:g}, lr {config.es.lr:g}, "
-        + (f"moving average of the mean (decay ≤ {config.es.average:g}), "
-           if config.es.average else "") +
+        + _averaged(config.es.average, "the mean") +
         f"pool {config.es.pool_size if config.es.pool else 'off'}, "
         f"population split over {es_devices} device(s); "
         f"Adam: lr {config.adam.lr:g}, batch {config.adam.batch_size}, "
-        + (f"moving average of the iterates (decay ≤ {config.adam.average:g}), "
-           if config.adam.average else "") +
+        + _averaged(config.adam.average, "the iterates") +
         f"pool {config.adam.pool_size if config.adam.pool else 'off'}. "
         f"Device: {jax.devices()[0].device_kind}.",
         "",

@@ -1,7 +1,6 @@
 """Sharding the population over 4 (virtual CPU) devices gives the single-device results."""
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -28,8 +27,7 @@ SCRIPT = textwrap.dedent("""
 
 
 def test_four_devices_equal_one(tmp_path):
-    env = dict(os.environ, XLA_FLAGS=xla.flags("--xla_force_host_platform_device_count=4"),
-               JAX_PLATFORMS="cpu")
+    env = xla.env(device_count=4)
     proc = subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path)], env=env,
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]

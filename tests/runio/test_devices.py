@@ -21,11 +21,8 @@ def test_auto_device_count_is_the_largest_divisor_present():
             assert auto_count(population, available) == best
 
 
-def _device_count(env_extra: dict, code: str) -> int:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("XLA_FLAGS", "JAX_NUM_CPU_DEVICES")}
-    env.update(XLA_FLAGS=xla.flags(), JAX_PLATFORMS="cpu")
-    env.update(env_extra)
+def _device_count(code: str, device_count: int | None = None) -> int:
+    env = xla.env(device_count)
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -38,15 +35,14 @@ USE_CORES = ("import jax\nfrom runio import devices\ndevices.use_cpu_cores()\n"
 
 def test_use_cpu_cores_gives_one_device_per_core():
     cores = len(os.sched_getaffinity(0))
-    assert _device_count({}, USE_CORES) == cores
+    assert _device_count(USE_CORES) == cores
 
 
 def test_use_cpu_cores_leaves_an_explicit_choice_and_a_started_backend_alone():
-    flags = {"XLA_FLAGS": xla.flags("--xla_force_host_platform_device_count=3")}
-    assert _device_count(flags, USE_CORES) == 3
+    assert _device_count(USE_CORES, device_count=3) == 3
     started = ("import jax\njax.numpy.zeros(1).block_until_ready()\n"
                "from runio import devices\ndevices.use_cpu_cores()\nprint(jax.device_count())")
-    assert _device_count({}, started) == 1
+    assert _device_count(started) == 1
 
 
 def test_parse_devices_words_and_errors():

@@ -57,8 +57,8 @@ JOIN = ("from runio.cli import join_cluster; join_cluster(); import jax; "
 
 @pytest.mark.xdist_group("processes")
 def test_two_processes_on_localhost_join_one_cluster_from_the_documented_variables():
-    env = dict(os.environ, JAX_COORDINATOR_ADDRESS=f"127.0.0.1:{_free_port()}",
-               JAX_NUM_PROCESSES="2", JAX_NUM_CPU_DEVICES="1", JAX_PLATFORMS="cpu")
+    env = xla.env(JAX_COORDINATOR_ADDRESS=f"127.0.0.1:{_free_port()}", JAX_NUM_PROCESSES="2",
+                  JAX_NUM_CPU_DEVICES="1")
     procs = [subprocess.Popen([sys.executable, "-c", JOIN], env=dict(env, JAX_PROCESS_ID=str(i)),
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for i in range(2)]
@@ -108,9 +108,8 @@ def test_the_cores_are_shared_among_the_processes_of_one_machine():
 # ---------------------------------------------------------------- 2 processes, real CLIs
 
 def _env(**extra) -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("XLA_FLAGS", "JAX_NUM_CPU_DEVICES") and not k.startswith("JAX_COORD")}
-    env.update(XLA_FLAGS=xla.flags(), JAX_PLATFORMS="cpu", **extra)
+    env = {k: v for k, v in xla.env().items() if not k.startswith("JAX_COORD")}
+    env.update(extra)
     return env
 
 

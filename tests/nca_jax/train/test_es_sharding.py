@@ -4,7 +4,6 @@ Equal up to float32 rounding: each member's computation is the same, but XLA may
 kernels for the smaller per-device batches (differences ~1e-8 relative)."""
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -37,8 +36,7 @@ SCRIPT = textwrap.dedent("""
 
 
 def test_four_devices_equal_one():
-    env = dict(os.environ, XLA_FLAGS=xla.flags("--xla_force_host_platform_device_count=4"),
-               JAX_PLATFORMS="cpu")
+    env = xla.env(device_count=4)
     proc = subprocess.run([sys.executable, "-c", "import jax.flatten_util\n" + SCRIPT],
                           env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
