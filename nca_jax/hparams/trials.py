@@ -57,6 +57,7 @@ JOB = "nca_jax.hparam_search"
 MODES = ("random", "evolve")
 CHUNK = 50  # training iterations per jitted call (progress granularity)
 SCORE_STREAM = 2**31 - 1  # fold_in index of the scoring key (trial ids stay below it)
+UNOPTIMISED = {"xla_backend_optimization_level": 0}  # XLA options of programs run once
 LR_RANGES = {"niklasson": (-3.5, -2.0), "srnca": (-4.0, -2.5)}  # log10, for a short budget
 
 
@@ -148,7 +149,9 @@ def _group_fns(shape: tuple, cfg: SearchConfig, loss_fn, hw: tuple):
                               scoring.STEPS_PER_CA_STEP * h["ca_steps"], hw, rate)
         return jax.vmap(jax.vmap(one, in_axes=(0, None)))(params, rates)
 
-    return jax.jit(init), jax.jit(chunk, static_argnums=4), jax.jit(images)
+    # init runs once per group: compiled unoptimised (0.2 s instead of 1.6–2.6 s on a CPU)
+    return (jax.jit(init, compiler_options=UNOPTIMISED), jax.jit(chunk, static_argnums=4),
+            jax.jit(images))
 
 
 def run_trials(hs: list[dict], trial_ids: list[int], cfg: SearchConfig, loss_fn, shared, per,
