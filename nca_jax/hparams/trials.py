@@ -50,14 +50,13 @@ from nca_jax.style import vgg
 from nca_jax.targets.textures import load_texture
 from nca_jax.train import texture as train_texture
 from runio.errors import check
-from runio import hosts, outdir
+from runio import compiling, hosts, outdir
 from runio.records import write_json
 
 JOB = "nca_jax.hparam_search"
 MODES = ("random", "evolve")
 CHUNK = 50  # training iterations per jitted call (progress granularity)
 SCORE_STREAM = 2**31 - 1  # fold_in index of the scoring key (trial ids stay below it)
-UNOPTIMISED = {"xla_backend_optimization_level": 0}  # XLA options of programs run once
 LR_RANGES = {"niklasson": (-3.5, -2.0), "srnca": (-4.0, -2.5)}  # log10, for a short budget
 
 
@@ -149,9 +148,7 @@ def _group_fns(shape: tuple, cfg: SearchConfig, loss_fn, hw: tuple):
                               scoring.STEPS_PER_CA_STEP * h["ca_steps"], hw, rate)
         return jax.vmap(jax.vmap(one, in_axes=(0, None)))(params, rates)
 
-    # init runs once per group: compiled unoptimised (0.2 s instead of 1.6–2.6 s on a CPU)
-    return (jax.jit(init, compiler_options=UNOPTIMISED), jax.jit(chunk, static_argnums=4),
-            jax.jit(images))
+    return compiling.once(init), jax.jit(chunk, static_argnums=4), jax.jit(images)
 
 
 def run_trials(hs: list[dict], trial_ids: list[int], cfg: SearchConfig, loss_fn, shared, per,
