@@ -48,6 +48,18 @@ def _writable(out: Path) -> None:
         raise ConfigError("out", f"cannot write into {out} ({e.strerror})") from None
 
 
+def _creatable(out: Path) -> None:
+    """Refuse a folder that cannot be made because its nearest existing ancestor is a file
+    or not writable (the cheap part of what ``mkdir`` will find out)."""
+    parent = out.absolute().parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ConfigError("out", f"cannot create the folder {out} ({parent} is a file)")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ConfigError("out", f"cannot create the folder {out} (permission denied)")
+
+
 def job_of(out: Path) -> str | None:
     """The job a folder belongs to (None: no ``job.json``, or an unreadable one)."""
     try:
@@ -63,6 +75,7 @@ def check(out: str | os.PathLike, job: str, resume: bool = False,
     if out.exists() and not out.is_dir():
         raise ConfigError("out", f"{out} is a file; give a folder path")
     if not out.is_dir():
+        _creatable(out)
         return out
     if not os.access(out, os.W_OK | os.X_OK):
         raise ConfigError("out", f"cannot write into {out} (permission denied)")

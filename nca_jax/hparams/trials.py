@@ -47,7 +47,7 @@ from nca_jax.nca import texture as tm
 from nca_jax.style import losses as style
 from nca_jax.style import score as scoring
 from nca_jax.style import vgg
-from nca_jax.targets.textures import load_texture
+from nca_jax.targets.textures import check_texture, load_texture
 from nca_jax.train import texture as train_texture
 from runio.errors import check
 from runio import compiling, hosts, outdir
@@ -256,8 +256,11 @@ def run(config: SearchConfig, out_dir) -> dict | None:
     ``summary.json`` and ``report.md`` in ``out_dir``. Evolve mode also runs random search
     at the same budget (same number of trials and training steps) to compare against. Returns
     the summary (None in the processes other than 0 of a multi-process run)."""
-    targets = [load_texture(t, config.size, config.seed, field="textures") for t in config.textures]
+    hosts.on_main(outdir.check, out_dir, JOB)  # the cheap checks first: folder, names, weights
+    for t in config.textures:
+        check_texture(t, field="textures")
     weights = vgg.load_vgg16_params(config.vgg_weights or None)  # the score is VGG's always
+    targets = [load_texture(t, config.size, config.seed, field="textures") for t in config.textures]
     with outdir.claim(out_dir, JOB) as out:  # after the inputs are known to be good
         return _search(config, out, targets, weights)
 

@@ -284,8 +284,9 @@ def _start(config: TextureConfig, target: np.ndarray, out: Path) -> None:
 def run(config: TextureConfig, out_dir: str | Path) -> dict:
     devices.check_memory(memory_bytes(config), "size", f"a {config.size}×{config.size} texture",
                          "use a smaller size, batch_size, ca_steps, pool_size or population")
-    target = load_texture(config.target, config.size, config.seed)
+    hosts.on_main(outdir.check, out_dir, JOB, resume=True)  # before any heavy work
     weights = vgg.load_vgg16_params(config.vgg_weights or None)  # bad weights: refused here
+    target = load_texture(config.target, config.size, config.seed)
     loss = make_loss(config, target, _keys(config)[1], weights)
     scorer = scoring.scorer(target, weights)
     with outdir.claim(out_dir, JOB, resume=True) as out:

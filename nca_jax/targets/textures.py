@@ -56,16 +56,34 @@ def crop_resize(image: np.ndarray, shape: tuple[int, int], field: str = "target"
     return np.clip(np.stack(channels, axis=-1), 0.0, 1.0).astype(np.float32)
 
 
+def _unknown(path: Path, field: str) -> ConfigError:
+    return ConfigError(field, f"{str(path)!r} is neither an image file, {GRAYSCOTT_PREFIX}<preset> "
+                              f"(presets: {', '.join(sorted(grayscott.PRESETS))}) nor a shipped "
+                              f"texture ({', '.join(SHIPPED)})")
+
+
 def load_image(path: str | Path, size: int | tuple[int, int], field: str = "target") -> np.ndarray:
     """Image file → ``(H, W, 3)`` float32 RGB in [0, 1] at ``size``."""
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(
-            field, f"{str(path)!r} is neither an image file, {GRAYSCOTT_PREFIX}<preset> "
-                   f"(presets: {', '.join(sorted(grayscott.PRESETS))}) nor a shipped "
-                   f"texture ({', '.join(SHIPPED)})")
+        raise _unknown(path, field)
     rgb = over_white(images.read_rgba(path, field)).astype(np.float32)
     return crop_resize(rgb, _shape(size, field), field)
+
+
+def check_texture(spec: str, field: str = "target") -> None:
+    """Refuse, without simulating or reading anything, a spec :func:`load_texture` would:
+    an empty one, an unknown Gray–Scott preset, a file that does not exist."""
+    spec = str(spec).strip()
+    if not spec:
+        raise ConfigError(field, "is empty; give grayscott:<preset> or an image path")
+    if spec.startswith(GRAYSCOTT_PREFIX):
+        try:
+            grayscott.preset(spec[len(GRAYSCOTT_PREFIX):])
+        except ConfigError as e:
+            raise ConfigError(field, e.message) from None
+    elif not Path(SHIPPED.get(spec, spec)).is_file():
+        raise _unknown(Path(spec), field)
 
 
 def load_texture(spec: str, size: int | tuple[int, int], seed: int = 0,

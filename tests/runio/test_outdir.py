@@ -60,6 +60,11 @@ def test_the_same_job_resumes_or_is_refused_and_overwrite_empties(tmp_path):
 def test_a_folder_that_cannot_be_created_or_written_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="cannot create"), outdir.claim("/proc/x/y", "job.x"):
         pass
+    # a path under a file: refused by the check alone, before any folder is made
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ConfigError, match=r"cannot create the folder .*file/x/y \(.*file is a file\)"):
+        outdir.check(tmp_path / "file" / "x" / "y", "job.x")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
     if os.geteuid() == 0:  # root writes anywhere: the permission check cannot be staged
         return
     ro = tmp_path / "ro"

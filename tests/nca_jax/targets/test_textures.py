@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from nca_jax.targets import grayscott
-from nca_jax.targets.textures import load_texture
+from nca_jax.targets.textures import check_texture, load_texture
 from runio.errors import ConfigError
 
 
@@ -61,6 +61,22 @@ def test_bad_inputs(tmp_path):
         load_texture("  ", 16)
     with pytest.raises(ConfigError, match="positive"):
         load_texture("grayscott:spots", 0)
+
+
+def test_check_refuses_what_load_refuses_without_simulating(tmp_path, monkeypatch):
+    def no_simulation(*args, **kwargs):
+        raise AssertionError("check_texture simulated")
+
+    monkeypatch.setattr(grayscott, "simulate", no_simulation)
+    for spec, words in [("grayscott:dots", "unknown Gray-Scott preset 'dots'"),
+                        (str(tmp_path / "missing.png"), "neither an image file, grayscott"),
+                        ("  ", "empty")]:
+        with pytest.raises(ConfigError, match=words) as e:
+            check_texture(spec, field="textures")
+        assert e.value.field == "textures"
+    iio.imwrite(tmp_path / "ok.png", np.zeros((8, 8, 3), np.uint8))
+    for spec in ("grayscott:spots", "paving", str(tmp_path / "ok.png")):
+        check_texture(spec)  # accepted
 
 
 def test_the_shipped_paving_texture_is_the_generator_s_output_and_loads_by_name():
