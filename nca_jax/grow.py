@@ -54,7 +54,10 @@ flags.DEFINE_float("adam_lr", 2e-3, "Adam learning rate.")
 flags.DEFINE_float("adam_average", 0.99, "Adam: the trained parameters are a moving average of "
                    "the iterates with at most this decay (Polyak averaging), in [0, 1); 0: the "
                    "iterates themselves.")
-flags.DEFINE_enum("lr_schedule", "constant", ["constant", "piecewise"], "Adam lr schedule.")
+flags.DEFINE_enum("lr_schedule", "constant", ["constant", "piecewise"], "Adam lr schedule: "
+                  "constant, or piecewise (x0.1 after --lr_decay_at iterations).")
+flags.DEFINE_integer("lr_decay_at", 2000, "Adam, piecewise schedule: the iteration after which "
+                     "the lr is x0.1 (Mordvintsev's 2000).")
 flags.DEFINE_integer("batch_size", 8, "Adam batch size.")
 flags.DEFINE_bool("grad_norm", True, "Adam: normalise each variable's gradient.")
 flags.DEFINE_enum("adam_loss", "final", ["final", "window"], "Adam loss: MSE after the "
@@ -108,7 +111,8 @@ def build_config():
                       batch_size=F.es_batch, min_steps=F.min_steps,
                       max_steps=F.max_steps, pool=F.pool, pool_size=F.es_pool_size)
     with within("adam"):
-        adam = AdamConfig(lr=F.adam_lr, lr_schedule=F.lr_schedule, batch_size=F.batch_size,
+        adam = AdamConfig(lr=F.adam_lr, lr_schedule=F.lr_schedule, lr_decay_at=F.lr_decay_at,
+                          batch_size=F.batch_size,
                           min_steps=F.min_steps, max_steps=F.max_steps, grad_norm=F.grad_norm,
                           loss=F.adam_loss, damage=F.adam_damage, average=F.adam_average,
                           pool=F.pool, pool_size=F.adam_pool_size)

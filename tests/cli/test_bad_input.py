@@ -55,6 +55,7 @@ CASES = [
     ("nca_jax.grow", ["--max_seconds=nan"], ["--max_seconds"]),
     ("nca_jax.grow", ["--max_seconds=0", "--max_iterations=0"], ["--max_seconds", "limit"]),
     ("nca_jax.grow", ["--max_iterations=-5"], ["--max_iterations"]),
+    ("nca_jax.grow", ["--lr_decay_at=0"], ["--lr_decay_at=0", ">= 1"]),
     ("nca_jax.grow", ["--min_steps=0"], ["--min_steps"]),
     ("nca_jax.grow", ["--min_steps=50"], ["--min_steps", "max_steps"]),
     ("nca_jax.grow", ["--batch_size=0"], ["--batch_size"]),

@@ -59,3 +59,12 @@ def test_average_is_the_moving_average_of_the_iterates():
         np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-8)
     with pytest.raises(ValueError, match="average"):
         adam.AdamConfig(average=-0.1)
+
+
+@pytest.mark.parametrize("decay_at", [2000, 3])
+def test_piecewise_schedule_is_a_tenth_of_the_lr_from_lr_decay_at_on(decay_at):
+    cfg = adam.AdamConfig(lr=4e-3, lr_schedule="piecewise", lr_decay_at=decay_at)
+    rates = [float(adam.schedule(cfg)(i)) for i in (0, decay_at - 1, decay_at, decay_at + 10)]
+    np.testing.assert_allclose(rates, [4e-3, 4e-3, 4e-4, 4e-4], rtol=1e-6)
+    constant = adam.schedule(adam.AdamConfig(lr=4e-3, lr_decay_at=decay_at))
+    assert float(constant(decay_at + 10)) == pytest.approx(4e-3)
