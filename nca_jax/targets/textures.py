@@ -95,14 +95,8 @@ def load_texture(spec: str, size: int | tuple[int, int], seed: int = 0,
     missing, unreadable or non-image file, or an image smaller than the grid.
     """
     shape = _shape(size, field)
+    check_texture(spec, field)  # the spec's own errors, on ``field``
     spec = str(spec).strip()
-    if not spec:
-        raise ConfigError(field, "is empty; give grayscott:<preset> or an image path")
     if spec.startswith(GRAYSCOTT_PREFIX):
-        try:
-            return grayscott.texture(spec[len(GRAYSCOTT_PREFIX) :], shape, seed)
-        except ConfigError as e:
-            if e.field != "target":
-                raise
-            raise ConfigError(field, e.message) from None
+        return grayscott.texture(spec[len(GRAYSCOTT_PREFIX) :], shape, seed)
     return load_image(SHIPPED.get(spec, spec), shape, field)
