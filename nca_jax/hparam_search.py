@@ -6,7 +6,9 @@
 A trial trains 200 Adam steps per texture (the seed's 16,383 on a GPU) and is scored by the
 texture score (0 flat, 1 another piece of the target) averaged over the textures.
 
-Writes trials.csv, scatter.png, pca.png, cross_texture.png, summary.json and report.md.
+Writes trials.csv, scatter.png, pca.png, cross_texture.png, summary.json and report.md;
+each finished group of trials goes to trials_done.jsonl at once, so a search stopped midway
+resumes from it when rerun with the same --out and flags.
 Flags → :class:`nca_jax.hparams.trials.SearchConfig` → :func:`nca_jax.hparams.trials.run`.
 """
 
@@ -34,7 +36,8 @@ flags.DEFINE_integer("eval_samples", 4, "Fresh rollouts a trial is scored on, pe
 flags.DEFINE_integer("population", 4, "Evolve mode: trials per CMA-ES generation.")
 flags.DEFINE_integer("seed", 0, "Random seed.")
 flags.DEFINE_bool("progress", True, "Show a progress bar.")
-flags.DEFINE_string("out", None, "Output folder (new or empty).")
+flags.DEFINE_string("out", None, "Output folder (rerun with the same folder and flags to "
+                    "resume a stopped search).")
 
 
 def main(argv):

@@ -43,11 +43,13 @@ from tqdm import tqdm
 
 from nca_jax.hparams import analysis
 from nca_jax.hparams import space as hparams
+from nca_jax.hparams.resume import TrialLog
 from nca_jax.nca import texture as tm
 from nca_jax.style import losses as style
 from nca_jax.style import score as scoring
 from nca_jax.style import vgg
 from nca_jax.targets.textures import check_texture, load_texture
+from nca_jax.train import loop
 from nca_jax.train import texture as train_texture
 from runio.errors import check
 from runio import compiling, hosts, outdir
@@ -152,12 +154,16 @@ def _group_fns(shape: tuple, cfg: SearchConfig, loss_fn, hw: tuple):
 
 
 def run_trials(hs: list[dict], trial_ids: list[int], cfg: SearchConfig, loss_fn, shared, per,
-               hw, scorers=None, on_chunk: Callable[[int], None] = lambda n: None) -> Results:
+               hw, scorers=None, on_chunk: Callable[[int], None] = lambda n: None,
+               log: TrialLog | None = None) -> Results:
     """Train every trial on every texture. ``per``: per-texture loss data stacked on axis 0;
-    ``scorers``: one :class:`nca_jax.style.score.Scorer` per texture (None: no scores, nan).
+    ``scorers``: one :class:`nca_jax.style.score.Scorer` per texture (None: no scores, nan);
+    ``log``: finished trials, reused for a group whose trials it all holds and appended to
+    after each group trained (:mod:`nca_jax.hparams.resume`).
 
     Returns the :class:`Results` in the order of ``hs``.
     """
+    log = log if log is not None else TrialLog(None)
     n_tex = jax.tree.leaves(per)[0].shape[0]
     final = np.full((len(hs), n_tex), np.nan)
     scores = np.full((len(hs), n_tex), np.nan)
@@ -167,6 +173,13 @@ def run_trials(hs: list[dict], trial_ids: list[int], cfg: SearchConfig, loss_fn,
         groups.setdefault(hparams.shape_key(h), []).append(i)
     root = jax.random.PRNGKey(cfg.seed)
     for members in groups.values():
+        kept = [log.get(trial_ids[i], hs[i]) for i in members]
+        if all(k is not None for k in kept):  # trained by an earlier run into this folder
+            for i, (ls, sc, w) in zip(members, kept):
+                final[i], scores[i], wall[i] = ls, sc, w
+            log.reused += len(members)
+            on_chunk(cfg.train_steps * len(members))
+            continue
         t0 = time.perf_counter()
         init, chunk, images = _group_fns(hparams.shape_key(hs[members[0]]), cfg, loss_fn,
                                          tuple(hw))
@@ -192,6 +205,8 @@ def run_trials(hs: list[dict], trial_ids: list[int], cfg: SearchConfig, loss_fn,
                 vgg_loss = np.asarray(sc.losses(flat)).reshape(len(members), -1).mean(-1)
                 scores[members, t] = sc.of_loss(vgg_loss)
         wall[members] = (time.perf_counter() - t0) / len(members)
+        for i in members:
+            log.put(trial_ids[i], hs[i], final[i], scores[i], wall[i])
     return Results(final, scores, wall)
 
 
@@ -256,13 +271,22 @@ def run(config: SearchConfig, out_dir) -> dict | None:
     ``summary.json`` and ``report.md`` in ``out_dir``. Evolve mode also runs random search
     at the same budget (same number of trials and training steps) to compare against. Returns
     the summary (None in the processes other than 0 of a multi-process run)."""
-    hosts.on_main(outdir.check, out_dir, JOB)  # the cheap checks first: folder, names, weights
+    # the cheap checks first: folder (a search of the same configuration resumes), names,
+    # weights
+    hosts.on_main(outdir.check, out_dir, JOB, resume=True)
+    hosts.on_main(loop.check_resume, Path(out_dir), run_config(config), ())
     for t in config.textures:
         check_texture(t, field="textures")
     weights = vgg.load_vgg16_params(config.vgg_weights or None)  # the score is VGG's always
     targets = [load_texture(t, config.size, config.seed, field="textures") for t in config.textures]
-    with outdir.claim(out_dir, JOB) as out:  # after the inputs are known to be good
+    with outdir.claim(out_dir, JOB, resume=True) as out:  # after the inputs are known good
+        hosts.on_main(write_json, out / "run_config.json", run_config(config))
         return _search(config, out, targets, weights)
+
+
+def run_config(config: SearchConfig) -> dict:
+    """What a resumed search must share with the trials it reuses: all but the progress bar."""
+    return {k: v for k, v in dataclasses.asdict(config).items() if k != "progress"}
 
 
 def _search(config: SearchConfig, out: Path, targets, weights) -> dict | None:
@@ -281,8 +305,11 @@ def _search(config: SearchConfig, out: Path, targets, weights) -> dict | None:
     bar = tqdm(total=total, desc="trial-iterations", disable=not (config.progress and hosts.is_main()),
                unit="it")
 
+    log = TrialLog(out, write=hosts.is_main())  # the trials an earlier run finished
+
     def run_fn(hs, ids):
-        return run_trials(hs, ids, config, loss_fn, shared, per, hw, scorers, on_chunk=bar.update)
+        return run_trials(hs, ids, config, loss_fn, shared, per, hw, scorers,
+                          on_chunk=bar.update, log=log)
 
     t0 = time.perf_counter()
     results, rows = {}, []
@@ -314,9 +341,10 @@ def _search(config: SearchConfig, out: Path, targets, weights) -> dict | None:
     n_trials = sum(len(hs) for hs, _ in results.values())
     all_sc = search_score(all_s)
     wall = time.perf_counter() - t0
+    trials_s = float(sum(r.wall.sum() for _, r in results.values()))  # whichever run trained
     summary = {"mode": config.mode, "best": best, "pca_explained_variance": ratio.tolist(),
-               "cross_texture": fits, "wall_time_s": wall,
-               "wall_time_per_trial_s": wall / n_trials,
+               "cross_texture": fits, "wall_time_s": wall, "trials_time_s": trials_s,
+               "wall_time_per_trial_s": trials_s / n_trials, "resumed_trials": log.reused,
                "scores": _spread(all_sc),
                "device": jax.devices()[0].device_kind, "jax_version": jax.__version__,
                "config": dataclasses.asdict(config)}
@@ -350,8 +378,10 @@ def write_report(summary: dict, config: SearchConfig, out: Path) -> None:
         f"10^U({lo:g}, {hi:g}), `{config.loss}` training loss. Score of a trial = mean over "
         "textures of its texture score (VGG16 style loss of fresh rollouts; 0 = the "
         "texture's mean colour, 1 = another piece of it), higher is better. Device: "
-        f"{summary['device']}; total {summary['wall_time_s']:.0f} s, "
-        f"{summary['wall_time_per_trial_s']:.0f} s per trial (all textures, compile included).",
+        f"{summary['device']}; {summary['wall_time_per_trial_s']:.0f} s per trial (all "
+        f"textures, compile and scoring included), {summary['wall_time_s']:.0f} s "
+        + (f"in this run ({summary['resumed_trials']} trials taken from an earlier run into "
+           "this folder)." if summary["resumed_trials"] else "in all."),
         "",
         f"Spread of the {sp['n']} trials' scores: min {sp['min']:.2f}, quartiles "
         f"{sp['q25']:.2f} / {sp['median']:.2f} / {sp['q75']:.2f}, max {sp['max']:.2f}; "

@@ -80,8 +80,10 @@ class Result(NamedTuple):
     diverged: str | None  # the message when a non-finite number stopped the run
 
 
-def check_resume(out: Path, run_config: dict) -> None:
-    """Refuse to resume a run of ``out`` whose recorded configuration differs."""
+def check_resume(out: Path, run_config: dict, budget: tuple[str, ...] = BUDGET_FIELDS[:2]
+                 ) -> None:
+    """Refuse to resume a run of ``out`` whose recorded configuration differs (``budget``:
+    the fields a resumed run may change, named in the error; none for a search)."""
     path = out / "run_config.json"
     if path.exists():
         try:
@@ -90,9 +92,9 @@ def check_resume(out: Path, run_config: dict) -> None:
             old = None
         changed = differences(old, run_config) if old is not None else []
         if changed:
+            hint = f", or change only the budget ({', '.join(budget)})" if budget else ""
             raise ConfigError("out", f"{out} holds a run with another configuration (differs in "
-                                     f"{', '.join(changed)}); use a new folder, or change only "
-                                     f"the budget ({', '.join(BUDGET_FIELDS[:2])})")
+                                     f"{', '.join(changed)}); use a new folder{hint}")
 
 
 def train(trainer: Trainer, key: jax.Array, out: Path, loop: LoopConfig, run_config: dict,

@@ -5,7 +5,8 @@ The command lines of one CLI run in one process (:mod:`tests.cli.harness`), so t
 pays each CLI's imports once. Placeholders: OUT (a fresh path), FILE (a plain file),
 FOREIGN (a non-empty folder of no job), JUNK (a ``.png`` that is not an image), SMALL (a
 20×20 PNG), MISSING (a path that does not exist), EMPTY (an empty folder), RUN (a finished
-tiny ``nca_jax.grow`` run), NOTADIR/x.png (a file used as a folder).
+tiny ``nca_jax.grow`` run), SEARCH (a search folder of the default configuration),
+NOTADIR/x.png (a file used as a folder).
 """
 
 from __future__ import annotations
@@ -136,6 +137,8 @@ CASES = [
     ("nca_jax.hparam_search", ["--train_steps=0"], ["--train_steps"]),
     ("nca_jax.hparam_search", ["--mode=evolve", "--population=1"], ["--population"]),
     ("nca_jax.hparam_search", ["--out=FILE"], ["--out", "is a file"]),
+    ("nca_jax.hparam_search", ["--out=SEARCH", "--trials=3"], ["--out", "another configuration",
+                                                                "trials"]),
     ("nca_jax.hparam_search", ["--lr_range=-2,-3"], ["--lr_range", "lo <= hi"]),
     ("nca_jax.hparam_search", ["--lr_range=-3"], ["--lr_range", "two"]),
     ("nca_jax.hparam_search", ["--eval_samples=0"], ["--eval_samples", "[1, 64]"]),
@@ -193,9 +196,16 @@ def places(tmp_path_factory, run_dir):
     import imageio.v3 as iio
 
     iio.imwrite(root / "small.png", np.zeros((20, 20, 3), np.uint8))
+    search = root / "search"  # a search folder of the default configuration
+    search.mkdir()
+    from nca_jax.hparams import trials
+
+    (search / "job.json").write_text(json.dumps({"job": trials.JOB}))
+    (search / "run_config.json").write_text(
+        json.dumps(trials.run_config(trials.SearchConfig())))
     return {"FILE": root / "file", "FOREIGN": root / "foreign", "EMPTY": root / "empty",
             "JUNK": root / "junk.png", "SMALL": root / "small.png", "MISSING": root / "missing",
-            "NOTADIR": root / "file", "RUN": run_dir}
+            "NOTADIR": root / "file", "RUN": run_dir, "SEARCH": search}
 
 
 def _substitute(arg: str, places: dict) -> str:

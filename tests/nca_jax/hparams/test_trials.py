@@ -159,3 +159,51 @@ def test_trials_are_scored_at_the_update_rate_they_trained_with():
         want = tm.samples(p, key, dataclasses.replace(mcfg, update_rate=rate), 2, 8, (size, size))
         np.testing.assert_allclose(got[k, 0], np.asarray(want), atol=1e-6)
     assert np.abs(got[0] - got[1]).max() > 0.01  # the rate matters
+
+
+def test_a_search_stopped_after_a_group_resumes_to_the_same_results(tmp_path):
+    """Trials of two shapes (two groups); a run killed as the second group starts leaves the
+    first group in the folder's trial log; a rerun trains only the second and gives exactly
+    the results of a run never stopped."""
+    size = 24
+    shared = jnp.array([1.0, 2.0, 3.0])
+    per = jnp.array([[0.2, 0.5, 0.7], [0.8, 0.1, 0.4]])
+
+    def loss_fn(data, images):  # a cheap stand-in for the VGG loss: mean-colour distance
+        w, mean_colour = data
+        return jnp.sum(w * jnp.square(images.mean((-3, -2)) - mean_colour), -1)
+
+    scorers = [score.Scorer(loss_fn, (shared, per[t]), loss_reference=0.1, loss_flat=2.0)
+               for t in range(2)]
+    cfg = hparam_trials.SearchConfig(trials=3, train_steps=2, size=size, loss="swd",
+                                     pool_size=4, progress=False, eval_samples=2)
+    base = {"channels": 6, "hidden": 8, "ca_steps": 2, "batch_size": 2, "filters": 4,
+            "update_rate": 0.5, "lr": 1e-3}
+    hs = [base, dict(base, hidden=16), dict(base, lr=3e-3)]  # groups {0, 2} and {1}
+
+    def run(folder, on_chunk=lambda n: None):
+        log = hparam_trials.TrialLog(folder)
+        res = hparam_trials.run_trials(hs, [0, 1, 2], cfg, loss_fn, shared, per, (size, size),
+                                       scorers, on_chunk=on_chunk, log=log)
+        return res, log
+
+    (tmp_path / "whole").mkdir()
+    whole, _ = run(tmp_path / "whole")
+
+    stopped = tmp_path / "stopped"
+    stopped.mkdir()
+    calls = []
+
+    def kill_at_the_second_group(n):
+        calls.append(n)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run(stopped, kill_at_the_second_group)
+    assert len(hparam_trials.TrialLog(stopped).done) == 2  # the first group, both its trials
+    resumed, log = run(stopped)
+    assert log.reused == 2
+    np.testing.assert_array_equal(resumed.losses, whole.losses)  # (wall times differ)
+    np.testing.assert_array_equal(resumed.scores, whole.scores)
+    assert np.isfinite(resumed.scores).all() and resumed.scores[0, 0] != resumed.scores[2, 0]
