@@ -10,7 +10,9 @@ colour, 1 = another piece of it). Trials whose shape-determining hyperparameters
 trial) and over textures (the style loss's per-texture statistics are a vmapped argument,
 its features/weights shared). A trial's loss on a texture is the mean
 training loss over the last 10 % of iterations (kept in the records); its wall time is its
-group's wall time (compile and scoring included) divided by the group's size.
+group's wall time (compile and scoring included) divided by the group's size. Each finished
+group is logged in the search's folder (:mod:`nca_jax.hparams.resume`), so a search stopped
+midway resumes there.
 
 Search score of a trial: the mean of its texture scores over textures (higher is better;
 a trial that diverged on any texture scores nan, ranked last). ``random`` samples all
