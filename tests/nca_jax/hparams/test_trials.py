@@ -16,6 +16,20 @@ from nca_jax.style import score
 from runio.errors import ConfigError
 
 
+# a cheap stand-in for the VGG loss: a weighted mean-colour distance to each texture's colour
+SHARED = jnp.array([1.0, 2.0, 3.0])  # the weights
+PER = jnp.array([[0.2, 0.5, 0.7], [0.8, 0.1, 0.4]])  # per-texture mean colours
+
+
+def mean_colour_loss(data, images):
+    w, mean_colour = data
+    return jnp.sum(w * jnp.square(images.mean((-3, -2)) - mean_colour), -1)
+
+
+SCORERS = [score.Scorer(mean_colour_loss, (SHARED, PER[t]), loss_reference=0.1, loss_flat=2.0)
+           for t in range(2)]
+
+
 def test_sampling_stays_in_range_and_covers_the_sets():
     hs = hparams.sample(jax.random.PRNGKey(0), 3000)
     for name, opts in hparams.CHOICES.items():
@@ -121,16 +135,7 @@ def test_vmapped_group_equals_trials_run_alone():
 def test_an_untrained_trial_scores_as_the_flat_grey_image_it_paints():
     """A trial whose lr is ~0 keeps the zero-initialised output layer: its rollouts show the
     grey image 0.5, whose score against each texture is computed here by hand."""
-    size = 24
-    shared = jnp.array([1.0, 2.0, 3.0])
-    per = jnp.array([[0.2, 0.5, 0.7], [0.8, 0.1, 0.4]])  # per-texture mean colours
-
-    def loss_fn(data, images):  # a cheap stand-in for the VGG loss: mean-colour distance
-        w, mean_colour = data
-        return jnp.sum(w * jnp.square(images.mean((-3, -2)) - mean_colour), -1)
-
-    scorers = [score.Scorer(loss_fn, (shared, per[t]), loss_reference=0.1, loss_flat=2.0)
-               for t in range(2)]
+    size, shared, per, loss_fn, scorers = 24, SHARED, PER, mean_colour_loss, SCORERS
     cfg = hparam_trials.SearchConfig(trials=1, train_steps=2, size=size, loss="swd",
                                      pool_size=4, progress=False, eval_samples=3)
     h = {"channels": 6, "hidden": 8, "ca_steps": 2, "batch_size": 2, "filters": 4,
@@ -165,16 +170,7 @@ def test_a_search_stopped_after_a_group_resumes_to_the_same_results(tmp_path):
     """Trials of two shapes (two groups); a run killed as the second group starts leaves the
     first group in the folder's trial log; a rerun trains only the second and gives exactly
     the results of a run never stopped."""
-    size = 24
-    shared = jnp.array([1.0, 2.0, 3.0])
-    per = jnp.array([[0.2, 0.5, 0.7], [0.8, 0.1, 0.4]])
-
-    def loss_fn(data, images):  # a cheap stand-in for the VGG loss: mean-colour distance
-        w, mean_colour = data
-        return jnp.sum(w * jnp.square(images.mean((-3, -2)) - mean_colour), -1)
-
-    scorers = [score.Scorer(loss_fn, (shared, per[t]), loss_reference=0.1, loss_flat=2.0)
-               for t in range(2)]
+    size, shared, per, loss_fn, scorers = 24, SHARED, PER, mean_colour_loss, SCORERS
     cfg = hparam_trials.SearchConfig(trials=3, train_steps=2, size=size, loss="swd",
                                      pool_size=4, progress=False, eval_samples=2)
     base = {"channels": 6, "hidden": 8, "ca_steps": 2, "batch_size": 2, "filters": 4,
