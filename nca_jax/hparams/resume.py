@@ -1,7 +1,7 @@
 """The finished trials of a search, kept in its folder so that a search stopped midway
 resumes where it stopped instead of starting over.
 
-A default search trains for over an hour on a CPU; each finished group of trials appends
+A default search trains for half an hour on a 2-core CPU (more with more trials); each finished group of trials appends
 one line per trial to ``trials_done.jsonl`` (its id, hyperparameters, final losses, scores
 and wall time). A trial's result depends only on its id, its hyperparameters and the search
 configuration (which a resumed search must share, ``run_config.json``), so a rerun into the

@@ -11,6 +11,7 @@ import pytest
 from nca_jax.hparams import analysis as hparam_analysis
 from nca_jax.hparams import space as hparams
 from nca_jax.hparams import trials as hparam_trials
+from nca_jax.hparams.resume import TrialLog
 from nca_jax.nca import texture as tm
 from nca_jax.style import score
 from runio.errors import ConfigError
@@ -178,7 +179,7 @@ def test_a_search_stopped_after_a_group_resumes_to_the_same_results(tmp_path):
     hs = [base, dict(base, hidden=16), dict(base, lr=3e-3)]  # groups {0, 2} and {1}
 
     def run(folder, on_chunk=lambda n: None):
-        log = hparam_trials.TrialLog(folder)
+        log = TrialLog(folder)
         res = hparam_trials.run_trials(hs, [0, 1, 2], cfg, loss_fn, shared, per, (size, size),
                                        scorers, on_chunk=on_chunk, log=log)
         return res, log
@@ -197,7 +198,7 @@ def test_a_search_stopped_after_a_group_resumes_to_the_same_results(tmp_path):
 
     with pytest.raises(KeyboardInterrupt):
         run(stopped, kill_at_the_second_group)
-    assert len(hparam_trials.TrialLog(stopped).done) == 2  # the first group, both its trials
+    assert len(TrialLog(stopped).done) == 2  # the first group, both its trials
     resumed, log = run(stopped)
     assert log.reused == 2
     np.testing.assert_array_equal(resumed.losses, whole.losses)  # (wall times differ)
