@@ -41,8 +41,8 @@ class TrialLog:
         r = self.done.get(_key(trial_id, h))
         if r is None:
             return None
-        as_array = lambda v: np.array(v, dtype=float)  # noqa: E731 (null -> nan)
-        return as_array(r["losses"]), as_array(r["scores"]), float(r["wall"])
+        # a diverged trial's nan was written as null: float arrays read it back as nan
+        return np.array(r["losses"], float), np.array(r["scores"], float), float(r["wall"])
 
     def put(self, trial_id: int, h: dict, losses, scores, wall: float) -> None:
         """Record a finished trial (appended at once: it survives a kill after this)."""

@@ -276,19 +276,16 @@ def _write(config, summary, samples, target, res, out: Path, k_viz) -> None:
         write_report(summary, out)
 
 
-def _start(config: TextureConfig, target: np.ndarray, out: Path) -> None:
-    loop.check_resume(out, run_config(config))  # refused before writing anything
-    figures.write_png(target, out / "target.png", min_px=256)
-
-
 def run(config: TextureConfig, out_dir: str | Path) -> dict:
     devices.check_memory(memory_bytes(config), "size", f"a {config.size}×{config.size} texture",
                          "use a smaller size, batch_size, ca_steps, pool_size or population")
-    hosts.on_main(outdir.check, out_dir, JOB, resume=True)  # before any heavy work
+    # before any heavy work: the folder, and the run it holds (resumed only if the same)
+    hosts.on_main(outdir.check, out_dir, JOB, resume=True)
+    hosts.on_main(loop.check_resume, Path(out_dir), run_config(config))
     weights = vgg.load_vgg16_params(config.vgg_weights or None)  # bad weights: refused here
     target = load_texture(config.target, config.size, config.seed)
     loss = make_loss(config, target, _keys(config)[1], weights)
     scorer = scoring.scorer(target, weights)
     with outdir.claim(out_dir, JOB, resume=True) as out:
-        hosts.on_main(_start, config, target, out)
+        hosts.on_main(figures.write_png, target, out / "target.png", min_px=256)
         return train(config, target, out, loss, scorer)

@@ -1,5 +1,7 @@
 """The texture job and the texture search refuse bad input before any heavy work."""
 
+import json
+
 import pytest
 
 from nca_jax.hparams import trials
@@ -22,6 +24,20 @@ def test_the_job_refuses_an_out_under_a_file_before_simulating(tmp_path, no_simu
     with pytest.raises(ConfigError, match="cannot create the folder") as e:
         texture.run(config, tmp_path / "file" / "run")
     assert e.value.field == "out"
+
+
+def test_the_job_refuses_a_folder_of_another_configuration_before_simulating(tmp_path,
+                                                                           no_simulation):
+    config = texture.TextureConfig(target="grayscott:spots", size=16, progress=False)
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "job.json").write_text(json.dumps({"job": texture.JOB}))
+    other = texture.run_config(texture.TextureConfig(target="grayscott:maze", size=16))
+    (out / "run_config.json").write_text(json.dumps(other))
+    with pytest.raises(ConfigError, match="another configuration .*target") as e:
+        texture.run(config, out)
+    assert e.value.field == "out"
+    assert sorted(p.name for p in out.iterdir()) == ["job.json", "run_config.json"]
 
 
 def test_the_search_refuses_a_bad_name_before_simulating_the_good_ones(tmp_path, no_simulation):
