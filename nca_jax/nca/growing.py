@@ -57,13 +57,17 @@ class UpdateRule(nn.Module):
 
     @nn.compact
     def __call__(self, p: jnp.ndarray) -> jnp.ndarray:
+        # the cells as the rows of one matrix: on a (..., H, W, C) array XLA:CPU transposes
+        # and copies the activations for the weights' gradient (the texture rule's backward
+        # pass 4.6 → 2.7 ms at 2 × 64 × 64 cells)
+        lead, p = p.shape[:-1], p.reshape(-1, p.shape[-1])
         h = nn.relu(nn.Dense(self.hidden, use_bias=self.use_bias, name="hidden")(p))
         return nn.Dense(
             self.channels,
             use_bias=self.use_bias,
             kernel_init=nn.initializers.zeros,
             name="out",
-        )(h)
+        )(h).reshape(*lead, -1)
 
 
 def rule(config: ModelConfig) -> UpdateRule:

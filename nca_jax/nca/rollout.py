@@ -17,13 +17,18 @@ def final(step: Step, x: jax.Array, key: jax.Array, n_steps) -> jax.Array:
     return jax.lax.fori_loop(0, n_steps, lambda t, x: step(x, jax.random.fold_in(key, t)), x)
 
 
-def masked(step: Step, x: jax.Array, key: jax.Array, n_steps, max_steps: int) -> jax.Array:
+def masked(step: Step, x: jax.Array, key: jax.Array, n_steps, max_steps: int,
+           remat: bool = False) -> jax.Array:
     """Like :func:`final` but differentiable: scans ``max_steps`` steps and applies the first
     ``n_steps`` (traced, ≤ ``max_steps``). The steps past ``n_steps`` are skipped by a
     ``lax.cond``, forward and backward (measured: the rollout's gradient 0.82× and a texture
     Adam step 0.93× the time of computing every step and keeping the first ones, for
     lengths uniform on [max/2, max]); where ``n_steps`` is batched by a ``vmap`` the cond
-    becomes a select and every step is computed."""
+    becomes a select and every step is computed. ``remat``: the backward pass recomputes
+    each step's activations from its input state instead of storing them (for grids whose
+    activations outgrow the caches, where reading them back costs more than the step)."""
+    if remat:
+        step = jax.checkpoint(step)
 
     def body(x, t):
         return jax.lax.cond(t < n_steps, lambda x: step(x, jax.random.fold_in(key, t)),

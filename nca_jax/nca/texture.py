@@ -116,11 +116,12 @@ class TextureRule(nn.Module):
 
     @nn.compact
     def __call__(self, p: jnp.ndarray) -> jnp.ndarray:
+        lead, p = p.shape[:-1], p.reshape(-1, p.shape[-1])  # cells as rows: see UpdateRule
         h = nn.Dense(self.hidden, bias_init=_torch_bias(p.shape[-1]), name="hidden")(p)
         if not self.linear:
             h = nn.relu(h)
         return nn.Dense(self.channels, use_bias=self.out_bias,
-                        kernel_init=nn.initializers.zeros, name="out")(h)
+                        kernel_init=nn.initializers.zeros, name="out")(h).reshape(*lead, -1)
 
 
 def rule(config: TextureModelConfig) -> TextureRule:
@@ -193,7 +194,7 @@ def rollout(params, x, key: jax.Array, n_steps, max_steps: int, config: TextureM
     """State after ``n_steps`` (≤ ``max_steps``, may be traced) steps; differentiable.
     Step ``t`` draws its update mask from ``fold_in(key, t)``."""
     return rollouts.masked(lambda x, k: step(params, x, k, config, update_rate), x, key,
-                           n_steps, max_steps)
+                           n_steps, max_steps, remat=True)
 
 
 def samples(params, key: jax.Array, config: TextureModelConfig, n_samples: int, n_steps: int,

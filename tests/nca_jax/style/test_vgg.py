@@ -159,3 +159,22 @@ def test_cache_dir_env(monkeypatch, tmp_path):
     monkeypatch.delenv(vgg.CACHE_ENV)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert vgg.cache_dir() == tmp_path / "ca-jax-lab"
+
+
+# a small map and a 3-channel input as one matmul over patches, a big map as XLA's conv
+@pytest.mark.parametrize("size, c_in, c_out, patches", [(6, 5, 7, True), (40, 3, 32, True),
+                                                         (40, 5, 7, False)])
+@pytest.mark.parametrize("periodic", [False, True])
+def test_conv3x3_matches_numpy_both_algorithms_and_paddings(size, c_in, c_out, patches,
+                                                            periodic):
+    assert (size * size <= vgg.IM2COL_MAX_CELLS or 9 * c_in <= c_out) == patches
+    rng = np.random.default_rng(size + c_in)
+    x = rng.normal(size=(2, size, size, c_in)).astype(np.float32)
+    kernel = rng.normal(size=(3, 3, c_in, c_out)).astype(np.float32)
+    if periodic:  # a circular pad is a zero-padded conv of the wrapped image, cropped
+        xw = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)), mode="wrap")
+        ref = _np_conv3x3(xw, kernel, 0.0)[:, 1:-1, 1:-1]
+    else:
+        ref = _np_conv3x3(x, kernel, 0.0)
+    out = np.asarray(vgg.conv3x3(x, kernel, periodic), np.float64)
+    np.testing.assert_allclose(out, ref, rtol=1e-4, atol=1e-4)
