@@ -23,7 +23,7 @@ LR = {"niklasson": 4e-3, "srnca": 1e-3}  # measured defaults per model (benchmar
 flags.DEFINE_string("target", "grayscott:spots",
                     "grayscott:<spots|stripes|maze> or an image file.")
 flags.DEFINE_integer("size", 32, "Grid size (cells per side), in [8, 1024].")
-flags.DEFINE_integer("train_steps", 400, "Training iterations (Adam steps or ES generations).")
+flags.DEFINE_integer("train_steps", 1500, "Training iterations (Adam steps or ES generations).")
 flags.DEFINE_enum("model", "niklasson", ["niklasson", "srnca"], "Texture NCA: Niklasson et al. "
                   "(ReLU MLP, per-cell mask, loss on values beyond ±1) or the seed study's SRNCA "
                   "(linear MLP, per-element mask, soft clamp); both start from a zero grid.")
@@ -45,7 +45,7 @@ flags.DEFINE_float("update_rate", 0.5, "Stochastic update probability, in (0, 1]
 flags.DEFINE_float("lr", None, "Learning rate (Adam, or the ES mean's optimiser), in (0, 1]; "
                    f"default {LR['niklasson']:g} (niklasson) or {LR['srnca']:g} (srnca, which "
                    "does not learn at the former).")
-flags.DEFINE_enum("lr_schedule", "constant", ["constant", "cosine"], "Adam: constant lr, or a "
+flags.DEFINE_enum("lr_schedule", "cosine", ["constant", "cosine"], "Adam: constant lr, or a "
                   "cosine decay over --train_steps down to lr x --lr_floor.")
 flags.DEFINE_float("lr_floor", 0.1, "Cosine schedule: final lr / lr, in [0, 1].")
 flags.DEFINE_integer("pool_size", 256, "Sample pool size (>= batch_size).")

@@ -446,8 +446,8 @@ All cells call `nca_jax`'s public functions (`targets.textures`, `style.losses`,
 ## Settings
 
 The defaults take about five minutes on a 2-core CPU, nearly all of it the texture NCA at
-the CLI's defaults (32×32, 400 Adam iterations through the VGG16 style loss, which reach a
-texture score above 0.8), then 2 + 2 trials × 2 textures × 10 iterations with the
+the CLI's defaults (32×32, 1500 Adam iterations through the VGG16 style loss, the learning
+rate decaying on a cosine, which reach a texture score above 0.8), then 2 + 2 trials × 2 textures × 10 iterations with the
 weight-free `swd` loss in the search (most of that is XLA compiling one program per group
 of trials). `PAPER_SCALE = True` uses larger settings (64×64, 2000 iterations, 8 trials per
 mode on the three presets with VGG16 — an hour on a CPU, minutes on a GPU).
@@ -462,7 +462,7 @@ SETTINGS = {
                   texture_hidden=32, search_loss="swd", search_textures=("grayscott:spots",
                   "grayscott:stripes"), trials=2, population=2, search_steps=2, pool_size=8,
                   search_seed=202),
-    "default": dict(size=32, texture_loss="vgg", texture_steps=400, texture_ca_steps=32,
+    "default": dict(size=32, texture_loss="vgg", texture_steps=1500, texture_ca_steps=32,
                     texture_hidden=96, search_loss="swd", search_textures=("grayscott:spots",
                     "grayscott:stripes"), trials=2, population=2, search_steps=10, pool_size=8,
                     search_seed=202),
@@ -531,7 +531,8 @@ tex_cfg = texture_job.TextureConfig(
     eval_every=max(5, S["texture_steps"] // 8),
     model=texture_model.TextureModelConfig(hidden=S["texture_hidden"]),
     train=train_texture.TextureTrainConfig(ca_steps=S["texture_ca_steps"],
-                                           pool_size=S["pool_size"]))
+                                           pool_size=S["pool_size"],
+                                           decay_steps=S["texture_steps"]))
 tex = texture_job.run(tex_cfg, OUT / "texture")
 print(f"texture score {tex['initial_score']:.2f} -> {tex['score']:.2f}; "
       f"{tex['loss']} loss: {tex['initial_loss']:.4g} -> {tex['final_loss']:.4g} in "

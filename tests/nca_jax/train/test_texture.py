@@ -14,6 +14,7 @@ import pytest
 from nca_jax.jobs import texture as texture_job
 from nca_jax.nca import texture as tm
 from nca_jax.style import losses as style
+from nca_jax.style import score as scoring
 from nca_jax.style import vgg
 from nca_jax.train import texture as train_texture
 from runio.checkpoint import Checkpointer
@@ -63,7 +64,7 @@ def test_resume_equals_uninterrupted(tmp_path, target_and_loss):
     target, loss = target_and_loss
     cfg = texture_job.TextureConfig(
         target="grayscott:stripes", size=SIZE, train_steps=4, loss="swd", checkpoint_every=2,
-        gif_steps=3, progress=False, model=MCFG, train=TCFG)
+        gif_steps=3, progress=False, model=MCFG, train=TCFG, final_samples=7)
     full = texture_job.train(cfg, target, tmp_path / "full", loss=loss)
     texture_job.train(dataclasses.replace(cfg, train_steps=2), target, tmp_path / "part",
                       loss=loss)
@@ -84,6 +85,15 @@ def test_resume_equals_uninterrupted(tmp_path, target_and_loss):
     for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b)):
         np.testing.assert_array_equal(np.asarray(x), np.asarray(y))
     s = json.loads((tmp_path / "full/summary.json").read_text())
+    # the final score: the mean VGG loss of 7 → 8 samples, the figure's 4 and 4 more
+    with Checkpointer(tmp_path / "full/checkpoints") as ca:
+        _, p = ca.restore({"params": tr.params(tmpl["state"])})
+    k_viz = jax.random.split(jax.random.PRNGKey(cfg.seed), 4)[2]
+    scorer = scoring.scorer(target, vgg.load_vgg16_params())
+    draws = [tm.samples(p["params"], k, MCFG, 4, cfg.score_steps, (SIZE, SIZE))
+             for k in (k_viz, jax.random.fold_in(k_viz, 1))]
+    assert s["score_samples"] == 8
+    assert s["score"] == pytest.approx(scorer.score(np.concatenate(draws)), rel=1e-5, abs=1e-6)
     assert set(s["hyperparameters"]) == {"channels", "hidden", "ca_steps", "batch_size",
                                          "filters", "update_rate", "lr"}
     for name in ("texture.png", "texture.gif", "summary.json"):
