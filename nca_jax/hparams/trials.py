@@ -21,11 +21,12 @@ see :func:`hparams.decode`), ``population`` trials per generation, for the same 
 trials and so the same training budget.
 
 Budget. The seed's study trained 16,383 steps per trial on a GPU; the default here is 400
-(2.4 %) at 32×32, where a texture NCA with good settings has formed its texture (at 200
-only one trial of eight had; README; the texture job trains 1000 by default). Learning rates are drawn
-from 10^U(−3.5, −2) for the Niklasson model and 10^U(−4, −2.5) for SRNCA (``lr_range``):
-most of the seed's 10^U(−5, −3) lies below the rates at which these models form a texture
-in a few hundred steps.
+(2.4 %) at 32×32 and a constant lr, where a texture NCA with good settings has formed its
+texture (at 200 only one trial of eight had; README; the texture job's default, 1500 with a
+decaying lr, polishes it to a score ≥ 0.8). Learning rates are drawn from 10^U(−3.5, −2)
+for the Niklasson model and 10^U(−4, −2.5) for SRNCA (``lr_range``): most of the seed's
+10^U(−5, −3) lies below the rates at which these models form a texture in a few hundred
+steps.
 """
 
 from __future__ import annotations
