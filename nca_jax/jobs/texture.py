@@ -8,9 +8,10 @@ run), ``target.png``, ``texture.png`` (labelled panels: the NCA from fresh seeds
 ``eval_steps`` steps with its score, the target, another piece of it, the flat image),
 ``loss.png`` (loss and score during training), ``texture.gif`` (the NCA running from a
 seed for ``gif_steps`` steps, far past its training horizon), ``report.md`` and
-``summary.json`` (``score``, ``initial_loss``, ``final_loss`` = mean training loss over the
-last 10 % of iterations, ``wall_time_s`` without compilation, every hyperparameter) and
-``page/index.html`` (the trained NCA running in the browser: :mod:`nca_jax.web`).
+``summary.json`` (``score`` of ``final_samples`` fresh rollouts, ``initial_loss``,
+``final_loss`` = mean training loss over the last 10 % of iterations, ``wall_time_s``
+without compilation, every hyperparameter) and ``page/index.html`` (the trained NCA
+running in the browser: :mod:`nca_jax.web`).
 """
 
 from __future__ import annotations
