@@ -55,6 +55,8 @@ flags.DEFINE_enum("strategy", "open_es", ["open_es", "snes", "pgpe", "ars", "sep
                                             "lm_ma_es", "cr_fm_nes"], "ES strategy (evosax).")
 flags.DEFINE_integer("population", 32, "ES population (even).")
 flags.DEFINE_float("sigma", 0.02, "ES perturbation standard deviation.")
+flags.DEFINE_enum("es_layers", "all", ["all", "out"], "ES: evolve every layer, or only the "
+                  "output layer (the hidden layer keeps its random initialisation).")
 flags.DEFINE_integer("seed", 0, "Random seed (parameters, pool, loss features, random filters).")
 flags.DEFINE_integer("eval_every", 50, "Iterations between texture scores of fresh rollouts.")
 flags.DEFINE_integer("gif_steps", 400, "Steps of the NCA in texture.gif (past its horizon).")
@@ -80,7 +82,7 @@ def build_config():
             batch_size=F.batch_size, ca_steps=F.ca_steps, pool_size=F.pool_size,
             reset_every=F.reset_every, population=F.population, sigma=F.sigma,
             decay_steps=F.train_steps if F.lr_schedule == "cosine" else 0, lr_floor=F.lr_floor,
-            overflow_weight=F.overflow_weight, strategy=F.strategy)
+            overflow_weight=F.overflow_weight, strategy=F.strategy, es_layers=F.es_layers)
     return TextureConfig(
         target=F.target, size=F.size, train_steps=F.train_steps, loss=F.loss,
         colour_weight=F.colour_weight, vgg_weights=F.vgg_weights, seed=F.seed,

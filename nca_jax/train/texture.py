@@ -15,7 +15,11 @@ it under ``jax.vmap``; with ``decay_steps > 0`` it follows a cosine from ``lr`` 
 
 ES: one generation evaluates an evosax population (:mod:`nca_jax.train.strategies`,
 through :mod:`nca_jax.train.evolution`) on the same pool batch and update masks, and the
-best member's grids go back to the pool.
+best member's grids go back to the pool. With ``es_layers="out"`` the strategy evolves only
+the output layer, and the hidden layer keeps its random initialisation (a random-feature
+NCA): at the flat start the gradient lives only there (the hidden layer's is zero while the
+output layer is), and the fewer parameters give a truer gradient estimate per generation
+(``benchmarks.es_gradient``).
 
 The low-level steps take the style-loss ``data`` (see
 :func:`nca_jax.style.losses.make_style_loss`) and the update rate as arguments, so trials of
@@ -38,6 +42,7 @@ from nca_jax.train.base import Trainer
 from runio.errors import check, finite
 
 OPTIMIZERS = ("adam", "es")
+ES_LAYERS = ("all", "out")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,6 +61,7 @@ class TextureTrainConfig:
     population: int = 32  # ES
     sigma: float = 0.02  # ES
     es_optimizer: str = "adam"  # ES: optax optimiser of the mean
+    es_layers: str = "all"  # ES: evolve every layer, or the output layer only (see module)
 
     def __post_init__(self):
         check(self.optimizer in OPTIMIZERS, "optimizer",
@@ -76,6 +82,8 @@ class TextureTrainConfig:
               f"must be even and in [2, 10^5], got {self.population}")
         check(finite(self.sigma) and self.sigma > 0, "sigma",
               f"must be a finite number > 0, got {self.sigma}")
+        check(self.es_layers in ES_LAYERS, "es_layers",
+              f"must be one of {ES_LAYERS}, got {self.es_layers!r}")
 
 
 LossFn = Callable[[Any, jnp.ndarray], jnp.ndarray]
@@ -177,28 +185,55 @@ class _StrategyFields:  # what nca_jax.train.strategies.build reads
     elite_ratio: float = 0.5
 
 
+def evolved(params, cfg: TextureTrainConfig):
+    """The part of a parameter set the strategy evolves (``es_layers``)."""
+    return params["out"] if cfg.es_layers == "out" else params
+
+
+def with_evolved(fixed, part, cfg: TextureTrainConfig):
+    """A whole parameter set: the evolved ``part`` over the ``fixed`` layers."""
+    return {**fixed, "out": part} if cfg.es_layers == "out" else part
+
+
 def strategy(mcfg, cfg: TextureTrainConfig):
     """``(algorithm, params)`` of the configured evosax strategy for this model."""
     fields = _StrategyFields(cfg.strategy, cfg.population, cfg.sigma, cfg.lr, cfg.es_optimizer)
-    return strategies.build(fields, tm.init_params(jax.random.PRNGKey(0), mcfg))
+    return strategies.build(fields, evolved(tm.init_params(jax.random.PRNGKey(0), mcfg), cfg))
+
+
+class ESExtra(NamedTuple):
+    pool: jnp.ndarray
+    fixed: Any  # the layers the strategy does not evolve (all of them: unused)
 
 
 def es_trainer(mcfg, cfg: TextureTrainConfig, loss_fn: LossFn, data, hw) -> Trainer:
     """The ES trainer: every member of a generation starts from the same pool batch with the
-    same update masks; the best member's grids return to the pool."""
+    same update masks; the best member's grids return to the pool. The fixed layers (with
+    ``es_layers="out"``) are drawn once, at ``init``, and kept in the state."""
     es, es_params = strategy(mcfg, cfg)
 
-    def evaluate(population, pool_, iteration, key) -> evolution.Evaluation:
+    def evaluate(population, extra: ESExtra, iteration, key) -> evolution.Evaluation:
         k_batch, k_n, k_roll = jax.random.split(key, 3)
-        idx, x = sample_batch(pool_, k_batch, iteration, mcfg, cfg, hw)
+        idx, x = sample_batch(extra.pool, k_batch, iteration, mcfg, cfg, hw)
         n = rollout_length(k_n, mcfg, cfg)
-        loss, ys = jax.vmap(lambda p: batch_loss(p, x, k_roll, n, loss_fn, data, mcfg, cfg,
+        loss, ys = jax.vmap(lambda p: batch_loss(with_evolved(extra.fixed, p, cfg), x, k_roll,
+                                                 n, loss_fn, data, mcfg, cfg,
                                                  mcfg.update_rate))(population)
         best = jnp.argmin(jnp.where(jnp.isnan(loss), jnp.inf, loss))
-        return evolution.Evaluation(loss, loss, pool.commit(pool_, idx, ys[best]), {})
+        return evolution.Evaluation(loss, loss,
+                                    extra._replace(pool=pool.commit(extra.pool, idx, ys[best])),
+                                    {})
 
-    return evolution.make(es, es_params, lambda key: tm.init_params(key, mcfg), evaluate,
-                          init_extra=lambda key: init_pool(key, mcfg, cfg, hw), lr=cfg.lr)
+    def init_extra(key) -> ESExtra:
+        k_pool, k_fixed = jax.random.split(key)
+        fixed = tm.init_params(k_fixed, mcfg) if cfg.es_layers == "out" else ()
+        return ESExtra(init_pool(k_pool, mcfg, cfg, hw), fixed)
+
+    def init_mean(key):  # the output layer starts at zero whatever the key
+        return evolved(tm.init_params(key, mcfg), cfg)
+
+    tr = evolution.make(es, es_params, init_mean, evaluate, init_extra=init_extra, lr=cfg.lr)
+    return tr._replace(params=lambda s: with_evolved(s.extra.fixed, tr.params(s), cfg))
 
 
 # ---------------------------------------------------------------------------- the trainer

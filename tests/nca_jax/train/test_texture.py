@@ -161,3 +161,35 @@ def test_cosine_schedule_runs_from_lr_to_its_floor_and_is_the_rate_adam_uses():
         rates.append(float(m["lr"]))
     want = [4e-3 * (0.25 + 0.375 * (1 + math.cos(math.pi * min(i / 4, 1)))) for i in range(6)]
     np.testing.assert_allclose(rates, want, rtol=1e-6)
+
+
+def test_es_on_the_output_layer_keeps_the_hidden_layer_and_lowers_a_colour_loss():
+    """es_layers="out": the strategy's mean is the output layer only; the hidden layer
+    stays as drawn at init, and the evolved NCA moves its mean colour towards a target."""
+    size, goal = 8, jnp.array([0.8, 0.3, 0.6])
+
+    def loss_fn(data, images):  # squared distance of the mean colour to ``data``
+        return jnp.sum(jnp.square(images.mean((-3, -2)) - data), -1)
+
+    cfg = dataclasses.replace(TCFG, optimizer="es", es_layers="out", population=16, sigma=0.02,
+                              lr=0.02, batch_size=1, ca_steps=4)
+    tr = train_texture.make(MCFG, cfg, loss_fn, goal, (size, size))
+    state = tr.init(jax.random.PRNGKey(0))
+    p0 = tr.params(state)
+    assert jax.tree.structure(p0) == jax.tree.structure(tm.init_params(jax.random.PRNGKey(0),
+                                                                       MCFG))
+    assert jax.tree.structure(train_texture.strategy(MCFG, cfg)[0].get_mean(
+        state.es_state)) == jax.tree.structure(p0["out"])
+    for _ in range(40):
+        state, m = tr.step(state)
+    p = tr.params(state)
+    for a, b in zip(jax.tree.leaves(p["hidden"]), jax.tree.leaves(p0["hidden"])):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+    def colour_loss(params):
+        x = jnp.zeros((4, size, size, MCFG.channels))
+        y = tm.rollout(params, x, jax.random.PRNGKey(3), 4, 4, MCFG)
+        return float(jnp.mean(loss_fn(goal, tm.image(y, MCFG))))
+
+    assert colour_loss(p0) == pytest.approx(float(jnp.sum(jnp.square(0.5 - goal))), rel=1e-6)
+    assert colour_loss(p) < 0.5 * colour_loss(p0)
