@@ -15,8 +15,8 @@ def test_es_estimate_of_a_quadratic_is_unbiased_with_the_beta_law_cosine():
     loss = lambda v: 0.5 * v @ hess @ v + b @ v  # noqa: E731
     g = np.asarray(hess @ v + b)
     est = jax.jit(lambda k: es_estimate(loss, v, 0.3, population, k))
-    estimates = np.stack([np.asarray(est(k)) for k in jax.random.split(jax.random.PRNGKey(0),
-                                                                        draws)])
+    keys = jax.random.split(jax.random.PRNGKey(0), draws)
+    estimates = np.stack([np.asarray(est(k)) for k in keys])
     cos2 = np.mean([cosine(e, g) ** 2 for e in estimates])
     assert abs(cos2 - 8 / 57) < 0.02  # SE of the mean ≈ 0.003
     assert abs(linear_cosine(8, d) ** 2 - 8 / 57) < 1e-12
