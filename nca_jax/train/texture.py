@@ -59,9 +59,9 @@ class TextureTrainConfig:
     overflow_weight: float = 1.0
     strategy: str = "open_es"  # ES
     population: int = 32  # ES
-    sigma: float = 0.02  # ES
+    sigma: float = 5e-4  # ES (at the flat start σ >= 3e-3 is blind: benchmarks.es_gradient)
     es_optimizer: str = "adam"  # ES: optax optimiser of the mean
-    es_layers: str = "all"  # ES: evolve every layer, or the output layer only (see module)
+    es_layers: str = "out"  # ES: the output layer only, or every layer ("all"; see module)
 
     def __post_init__(self):
         check(self.optimizer in OPTIMIZERS, "optimizer",
