@@ -26,10 +26,16 @@ from jax.flatten_util import ravel_pytree
 
 from benchmarks import common
 
-flags.DEFINE_bool("quick", False, "The growing NCA only, three values of σ.")
-flags.DEFINE_integer("population", 64, "ES population (mirrored pairs: half of it).")
-flags.DEFINE_integer("draws", 4, "Perturbation draws per point and σ (median reported).")
 FLAGS = flags.FLAGS
+
+
+def define_flags() -> None:
+    """This benchmark's flags, defined only when it runs (the tests import its functions
+    beside other benchmarks that define ``--quick``)."""
+    flags.DEFINE_bool("quick", False, "The growing NCA only, three values of σ.")
+    flags.DEFINE_integer("population", 64, "ES population (mirrored pairs: half of it).")
+    flags.DEFINE_integer("draws", 4, "Perturbation draws per point and σ (median reported).")
+
 
 SIGMAS = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.015, 0.03)
 QUICK_SIGMAS = (1e-3, 0.015, 0.03)
@@ -140,4 +146,5 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    define_flags()
     common.run(main)
