@@ -3,6 +3,7 @@ loss, by Adam with a sample pool or by an evosax strategy, and score it.
 
     python -m nca_jax.texture --target=grayscott:spots --out=runs/tex   # ~4 min on 2 cores
     python -m nca_jax.texture --target=paving --model=srnca --out=runs/tex_srnca
+    python -m nca_jax.texture --optimizer=es --out=runs/tex_es   # ~28 min: ES, its defaults
 
 The seed's seven hyperparameters are flags: --channels, --hidden, --ca_steps,
 --batch_size, --filters, --update_rate, --lr. Flags →
@@ -84,6 +85,7 @@ def _default(name: str):
 
 
 def _lr() -> float:
+    """``--lr``, or the measured default of the optimizer and model."""
     if F.lr is not None:
         return F.lr
     return ES_LR if F.optimizer == "es" else LR[F.model]
