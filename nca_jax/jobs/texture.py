@@ -259,10 +259,10 @@ def train(config: TextureConfig, target: np.ndarray, out: Path, loss=None,
     samples = None if res.diverged else np.asarray(images(res.params, k_viz))
     if samples is not None:  # the figure's samples, then more draws of as many
         draws = -(-config.final_samples // config.eval_samples)
-        losses = [scorer.losses(samples)] + [
+        style_losses = [scorer.losses(samples)] + [  # in draws: one compiled batch shape
             scorer.losses(images(res.params, jax.random.fold_in(k_viz, i)))
             for i in range(1, draws)]
-        summary["score"] = float(scorer.of_loss(jnp.mean(jnp.concatenate(losses))))
+        summary["score"] = float(scorer.of_loss(jnp.mean(jnp.concatenate(style_losses))))
         summary["score_samples"] = draws * config.eval_samples
     if hosts.is_main():  # one writer across processes
         _write(config, summary, samples, target, res, out, k_viz)

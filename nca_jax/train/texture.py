@@ -185,25 +185,29 @@ class _StrategyFields:  # what nca_jax.train.strategies.build reads
     elite_ratio: float = 0.5
 
 
-def evolved(params, cfg: TextureTrainConfig):
-    """The part of a parameter set the strategy evolves (``es_layers``)."""
-    return params["out"] if cfg.es_layers == "out" else params
+def split_evolved(params, cfg: TextureTrainConfig):
+    """``(evolved, fixed)``: the part of a parameter set the strategy evolves
+    (``es_layers``) and the layers it keeps."""
+    if cfg.es_layers == "all":
+        return params, {}
+    return params["out"], {k: v for k, v in params.items() if k != "out"}
 
 
 def with_evolved(fixed, part, cfg: TextureTrainConfig):
     """A whole parameter set: the evolved ``part`` over the ``fixed`` layers."""
-    return {**fixed, "out": part} if cfg.es_layers == "out" else part
+    return part if cfg.es_layers == "all" else {**fixed, "out": part}
 
 
 def strategy(mcfg, cfg: TextureTrainConfig):
     """``(algorithm, params)`` of the configured evosax strategy for this model."""
     fields = _StrategyFields(cfg.strategy, cfg.population, cfg.sigma, cfg.lr, cfg.es_optimizer)
-    return strategies.build(fields, evolved(tm.init_params(jax.random.PRNGKey(0), mcfg), cfg))
+    template, _ = split_evolved(tm.init_params(jax.random.PRNGKey(0), mcfg), cfg)
+    return strategies.build(fields, template)
 
 
 class ESExtra(NamedTuple):
     pool: jnp.ndarray
-    fixed: Any  # the layers the strategy does not evolve (all of them: unused)
+    fixed: Any  # the layers the strategy does not evolve: {} with es_layers="all"
 
 
 def es_trainer(mcfg, cfg: TextureTrainConfig, loss_fn: LossFn, data, hw) -> Trainer:
@@ -226,11 +230,11 @@ def es_trainer(mcfg, cfg: TextureTrainConfig, loss_fn: LossFn, data, hw) -> Trai
 
     def init_extra(key) -> ESExtra:
         k_pool, k_fixed = jax.random.split(key)
-        fixed = tm.init_params(k_fixed, mcfg) if cfg.es_layers == "out" else ()
+        _, fixed = split_evolved(tm.init_params(k_fixed, mcfg), cfg)
         return ESExtra(init_pool(k_pool, mcfg, cfg, hw), fixed)
 
     def init_mean(key):  # the output layer starts at zero whatever the key
-        return evolved(tm.init_params(key, mcfg), cfg)
+        return split_evolved(tm.init_params(key, mcfg), cfg)[0]
 
     tr = evolution.make(es, es_params, init_mean, evaluate, init_extra=init_extra, lr=cfg.lr)
     return tr._replace(params=lambda s: with_evolved(s.extra.fixed, tr.params(s), cfg))

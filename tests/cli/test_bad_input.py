@@ -95,6 +95,7 @@ CASES = [
     ("nca_jax.texture", ["--pool_size=1"], ["--pool_size"]),
     ("nca_jax.texture", ["--optimizer=es", "--population=3"], ["--population", "even"]),
     ("nca_jax.texture", ["--sigma=0"], ["--sigma"]),
+    ("nca_jax.texture", ["--es_layers=hidden"], ["--es_layers", "all", "out"]),
     ("nca_jax.texture", ["--filters=0"], ["--filters"]),
     ("nca_jax.texture", ["--ca_steps=0"], ["--ca_steps"]),
     ("nca_jax.texture", ["--overflow_weight=-1"], ["--overflow_weight", ">= 0"]),
