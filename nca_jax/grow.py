@@ -68,6 +68,7 @@ flags.DEFINE_integer("adam_pool_size", 32, "Adam: sample pool size (>= batch_siz
 flags.DEFINE_integer("es_pool_size", 1024, "ES: sample pool size (>= es_batch).")
 flags.DEFINE_integer("min_steps", 30, "Fewest NCA steps per rollout.")
 flags.DEFINE_integer("max_steps", 39, "Most NCA steps per rollout.")
+flags.DEFINE_integer("channels", 16, "State channels per cell (RGBA + hidden channels, >= 4).")
 flags.DEFINE_integer("hidden", 32, "Hidden units of the update rule.")
 flags.DEFINE_bool("bias", False, "Use biases in the update rule.")
 flags.DEFINE_float("fire_rate", 0.5, "Stochastic update probability per cell, in (0, 1].")
@@ -100,7 +101,7 @@ def build_config():
 
     require(F.out is not None, "--out is required: give an output folder")
     with within("model"):
-        mcfg = ModelConfig(hidden=F.hidden, use_bias=F.bias, fire_rate=F.fire_rate)
+        mcfg = ModelConfig(channels=F.channels, hidden=F.hidden, use_bias=F.bias, fire_rate=F.fire_rate)
     with within("es"):
         es = ESConfig(strategy=F.strategy, population=F.population, sigma=F.sigma,
                       optimizer=F.es_optimizer, lr=F.es_lr, antithetic=F.antithetic,
