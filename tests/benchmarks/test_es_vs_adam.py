@@ -1,5 +1,8 @@
 import json
 
+import pytest
+
+from benchmarks import es_vs_adam
 from benchmarks.es_vs_adam import times_to_losses
 
 
@@ -51,3 +54,18 @@ def test_summary_ratios_are_medians_over_adams():
     es = next(r for r in rows if r["method"] == "open_es")
     assert es["seconds_to_loss"]["0.01"] == {"median": 6.0, "min": 3.0, "max": 9.0, "n": 2}
     assert es["over_adam"]["0.01"] == 2.0  # 6 / 3
+
+
+def test_large_targets_run_es_from_the_seed_at_a_third_of_the_rate():
+    from nca_jax.jobs.grow import GrowConfig
+    from nca_jax.train import strategies
+
+    base = GrowConfig()
+    es, adam = es_vs_adam.method_configs(base, "carrot", "open_es")
+    assert es == base.es and adam == base.adam  # the carrot runs the grow job's defaults
+    es, _ = es_vs_adam.method_configs(base, "rabbit_face", "snes")
+    assert es.strategy == "snes" and es.reseed_every == 1 and es.pool
+    assert es.lr == pytest.approx(strategies.STRATEGIES["snes"].lr / 3)
+    assert es.sigma == strategies.STRATEGIES["snes"].sigma
+    es, adam = es_vs_adam.method_configs(base, "rabbit_face", "adam")
+    assert es == base.es and (adam.lr, adam.lr_schedule) == (4e-3, "piecewise")
