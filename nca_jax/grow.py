@@ -101,7 +101,8 @@ def build_config():
 
     require(F.out is not None, "--out is required: give an output folder")
     with within("model"):
-        mcfg = ModelConfig(channels=F.channels, hidden=F.hidden, use_bias=F.bias, fire_rate=F.fire_rate)
+        mcfg = ModelConfig(channels=F.channels, hidden=F.hidden, use_bias=F.bias,
+                           fire_rate=F.fire_rate)
     with within("es"):
         es = ESConfig(strategy=F.strategy, population=F.population, sigma=F.sigma,
                       optimizer=F.es_optimizer, lr=F.es_lr, antithetic=F.antithetic,
