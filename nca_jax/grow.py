@@ -45,6 +45,9 @@ flags.DEFINE_float("es_average", 0.995, "ES: the trained parameters are a moving
                    "mean itself.")
 flags.DEFINE_integer("reseed_every", 2, "ES pool with one grid per member: start from the "
                      "seed every N generations.")
+flags.DEFINE_float("pool_below", float("inf"), "ES pool: commit the best member's grids "
+                   "only from generations whose mean loss is at or below this (the pool holds "
+                   "seeds until then; inf: every generation).")
 flags.DEFINE_list("decay_thresholds", ["0.03", "0.01", "0.006"],
                   "ES: mean-loss thresholds for lr decay.")
 flags.DEFINE_list("decay_factors", ["0.3", "0.5", "0.5"], "ES: lr multipliers at those thresholds.")
@@ -107,7 +110,8 @@ def build_config():
         es = ESConfig(strategy=F.strategy, population=F.population, sigma=F.sigma,
                       optimizer=F.es_optimizer, lr=F.es_lr, antithetic=F.antithetic,
                       std_lr=F.std_lr, max_velocity=F.max_velocity, elite_ratio=F.elite_ratio,
-                      fitness=F.es_fitness, reseed_every=F.reseed_every, average=F.es_average,
+                      fitness=F.es_fitness, reseed_every=F.reseed_every,
+                      pool_below=F.pool_below, average=F.es_average,
                       decay_thresholds=_floats("decay_thresholds"),
                       decay_factors=_floats("decay_factors"),
                       batch_size=F.es_batch, min_steps=F.min_steps,

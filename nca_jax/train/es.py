@@ -9,12 +9,15 @@ by ``decay_factors`` once the population's mean loss first reaches each of
 ``decay_thresholds`` (kept in the state, so it survives checkpoints). With the pool on, the
 batch comes from the sample pool (highest-loss grid replaced by the seed; with one grid per
 member, the seed every ``reseed_every``-th generation) and only the best member's grids that
-are still alive are committed back.
+are still alive are committed back — with ``pool_below``, only from generations whose mean
+loss is at or below it (early grids of a large target are noise the model would learn to
+keep).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import jax
 import jax.numpy as jnp
@@ -54,6 +57,10 @@ class ESConfig:
     # reseed_every-th generation and a pool sample otherwise (a batch of >= 2 instead
     # replaces its highest-loss grid by the seed every generation)
     reseed_every: int = 2
+    # the best member's grids go back to the pool only from generations whose mean loss is
+    # at or below this (inf: every generation); until the first such generation the pool
+    # holds only seeds, so training grows from the seed until the model draws a shape
+    pool_below: float = float("inf")
     # "final": MSE after a random number of steps in [min_steps, max_steps] (the thesis);
     # "window": MSE averaged over every step from min_steps to max_steps of one rollout
     fitness: str = "final"
@@ -98,6 +105,8 @@ class ESConfig:
         pool.check_config(self.batch_size, self.min_steps, self.max_steps, self.pool,
                           self.pool_size)
         check(self.reseed_every >= 1, "reseed_every", f"must be >= 1, got {self.reseed_every}")
+        check(not math.isnan(self.pool_below) and self.pool_below > 0, "pool_below",
+              f"must be a number > 0 (inf: every generation), got {self.pool_below}")
         averaging.check_cap(self.average)
 
     @property
@@ -112,11 +121,12 @@ def dead_last(fitness, ys, threshold: float = 0.1):
     return jnp.where(dead, DEAD_FITNESS + fitness, fitness)
 
 
-def commit_best(pool_, idx, x, ys, fitness, threshold: float = 0.1):
+def commit_best(pool_, idx, x, ys, fitness, threshold: float = 0.1, enabled=True):
     """ES pool update: the sampled slots ``idx`` get the start batch ``x`` (with its seed),
-    then the best member's final grids ``ys[best]`` where those are still alive."""
+    then, if ``enabled`` (may be traced), the best member's final grids ``ys[best]`` where
+    those are still alive."""
     best = jnp.argmin(jnp.where(jnp.isnan(fitness), jnp.inf, fitness))
-    return pool.commit_alive(pool.commit(pool_, idx, x), idx, ys[best], threshold)
+    return pool.commit_alive(pool.commit(pool_, idx, x), idx, ys[best], threshold, enabled)
 
 
 def strategy(mcfg: growing.ModelConfig, cfg: ESConfig):
@@ -157,7 +167,8 @@ def make(mcfg: growing.ModelConfig, cfg: ESConfig, target: jnp.ndarray,
         loss, ys = rollouts(population, x, k_roll, n)
         ranked = dead_last(loss, ys, mcfg.alive_threshold) if cfg.dead_last else loss
         if cfg.pool:
-            pool_ = commit_best(pool_, idx, x, ys, loss, mcfg.alive_threshold)
+            enabled = True if math.isinf(cfg.pool_below) else jnp.nanmean(loss) <= cfg.pool_below
+            pool_ = commit_best(pool_, idx, x, ys, loss, mcfg.alive_threshold, enabled)
         return evolution.Evaluation(loss, ranked, pool_, {})
 
     return evolution.make(

@@ -87,8 +87,10 @@ def is_alive(x: jnp.ndarray, threshold: float = 0.1) -> jnp.ndarray:
 
 
 def commit_alive(
-    pool: jnp.ndarray, idx: jnp.ndarray, batch: jnp.ndarray, threshold: float = 0.1
+    pool: jnp.ndarray, idx: jnp.ndarray, batch: jnp.ndarray, threshold: float = 0.1,
+    enabled=True,
 ) -> jnp.ndarray:
-    """Commit only the grids of ``batch`` that are alive; the others keep their pool entry."""
-    keep = is_alive(batch, threshold)[:, None, None, None]
+    """Commit only the grids of ``batch`` that are alive (and none unless ``enabled``, which
+    may be traced); the others keep their pool entry."""
+    keep = (is_alive(batch, threshold) & enabled)[:, None, None, None]
     return pool.at[idx].set(jnp.where(keep, batch, pool[idx]))

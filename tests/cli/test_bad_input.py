@@ -63,6 +63,7 @@ CASES = [
     ("nca_jax.grow", ["--adam_pool_size=4"], ["--adam_pool_size", "batch_size"]),
     ("nca_jax.grow", ["--hidden=0"], ["--hidden"]),
     ("nca_jax.grow", ["--channels=3"], ["--channels", "[4, 256]"]),
+    ("nca_jax.grow", ["--pool_below=0"], ["--pool_below", "> 0"]),
     ("nca_jax.grow", ["--decay_thresholds=0.1"], ["--decay_factors", "as many"]),
     ("nca_jax.grow", ["--decay_factors=a,b"], ["--decay_factors", "numbers"]),
     ("nca_jax.grow", ["--decay_factors=2,0.5,0.5"], ["--decay_factors", "(0, 1]"]),

@@ -32,7 +32,9 @@ def test_lr_decay_factor_at_thresholds():
         assert float(got) == pytest.approx(want)
 
 
-@pytest.mark.parametrize("bad", [dict(population=7), dict(sigma=0.0), dict(population=1, antithetic=False)])
+@pytest.mark.parametrize("bad", [dict(population=7), dict(sigma=0.0),
+                                 dict(population=1, antithetic=False),
+                                 dict(pool_below=0.0), dict(pool_below=float("nan"))])
 def test_bad_es_configs(bad):
     with pytest.raises(ValueError):
         es.ESConfig(**bad)
@@ -147,3 +149,19 @@ def test_average_is_the_moving_average_of_the_means():
         np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-8)
     with pytest.raises(ValueError, match="average"):
         es.ESConfig(average=1.0)
+
+
+@pytest.mark.parametrize("below, grown", [(1e-9, False), (10.0, True)])
+def test_pool_holds_seeds_until_a_generation_reaches_pool_below(below, grown):
+    mcfg = growing.ModelConfig(channels=8, hidden=8)
+    cfg = es.ESConfig(population=4, min_steps=2, max_steps=3, pool_size=8, reseed_every=1,
+                      pool_below=below, average=0.0)
+    target = jnp.asarray(load_target("carrot", 5))
+    tr = es.make(mcfg, cfg, target)
+    state = tr.init(jax.random.PRNGKey(0))
+    for _ in range(6):
+        state, m = tr.step(state)
+    seed = np.asarray(growing.seed(mcfg, 5, 5))
+    is_seed = [np.array_equal(g, seed) for g in np.asarray(state.extra)]
+    assert float(m["loss"]) > below or grown  # no generation reached 1e-9
+    assert all(is_seed) != grown  # nothing but seeds, or some grown grids committed

@@ -45,6 +45,17 @@ def test_es_pool_commits_only_best_member_and_only_living_grids():
     np.testing.assert_array_equal(out[[1, 3, 5]], p[[1, 3, 5]])
 
 
+def test_es_pool_commits_nothing_but_the_start_batch_when_disabled():
+    p = np.zeros((5, 3, 3, 5), np.float32)
+    idx, x = np.array([3]), np.full((1, 3, 3, 5), 7.0, np.float32)
+    ys = np.ones((2, 1, 3, 3, 5), np.float32)  # two members, both alive
+    args = [jnp.asarray(a) for a in (p, idx, x, ys, np.array([0.2, 0.1], np.float32))]
+    off = np.asarray(es.commit_best(*args, enabled=jnp.bool_(False)))
+    np.testing.assert_array_equal(off[3], x[0])
+    np.testing.assert_array_equal(off[[0, 1, 2, 4]], p[[0, 1, 2, 4]])
+    np.testing.assert_array_equal(np.asarray(es.commit_best(*args))[3], ys[1, 0])
+
+
 def test_sample_or_seed_gives_the_seed_or_the_sampled_slot():
     p = jnp.arange(6.0)[:, None, None, None] * jnp.ones((6, 2, 2, 4))
     seed = jnp.full((2, 2, 4), -1.0)
