@@ -17,8 +17,9 @@ scale), one panel per target.
 
 Methods: ``adam`` and the ES strategies of :mod:`nca_jax.train.strategies`. On the 15×15
 rabbit face the ES learning rate is a third of the 9×9 default (larger targets are unstable
-at the carrot's rate) and ES starts every generation from the seed (``--reseed_every=1``;
-with the pool OpenAI-ES froze into coloured noise near 0.04), and Adam runs at lr 4e-3
+at the carrot's rate) and its pool takes grids only from generations at a mean loss of
+0.025 or less (``--pool_below=0.025``; a pool from the start froze OpenAI-ES into coloured
+noise near 0.04), and Adam runs at lr 4e-3
 with Mordvintsev's ×0.1 after 2,000 iterations (``--adam_lr=0.004
 --lr_schedule=piecewise``; at the carrot's constant 2e-3 it ends at 0.0063 after 180 s).
 """
@@ -43,7 +44,7 @@ METHODS = ("adam",) + STRATEGY_NAMES
 CASES = {"carrot": 9, "rabbit_face": 15}
 LADDER = (0.05, 0.02, 0.01, 0.005, 0.003)
 LARGE_TARGET_LR = 1 / 3  # ES learning rate factor on targets larger than 9×9
-LARGE_TARGET_ES = dict(reseed_every=1)  # ES on targets larger than 9×9: always from the seed
+LARGE_TARGET_ES = dict(pool_below=0.025)  # ES on targets larger than 9×9: a pool of shapes
 LARGE_TARGET_ADAM = dict(lr=4e-3, lr_schedule="piecewise")  # Adam on targets larger than 9×9
 
 flags.DEFINE_bool("quick", False, "Carrot only, adam,open_es,snes, 2 seeds, 40 s each.")
@@ -128,7 +129,7 @@ def run_one(grow, target: str, method: str, seed: int, max_seconds: float,
             "iterations": s["iterations"], "rollouts": s["rollouts"],
             "devices_used": s["devices_used"], "wall_time_s": s["wall_time_s"],
             "config": {"es_sigma": es.sigma, "es_lr": es.lr, "population": es.population,
-                       "reseed_every": es.reseed_every,
+                       "pool_below": es.pool_below,
                        "max_seconds": max_seconds} if method != "adam" else
                       {"adam_lr": cfg.adam.lr, "lr_schedule": cfg.adam.lr_schedule,
                        "batch_size": cfg.adam.batch_size,

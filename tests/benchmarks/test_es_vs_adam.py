@@ -56,7 +56,7 @@ def test_summary_ratios_are_medians_over_adams():
     assert es["over_adam"]["0.01"] == 2.0  # 6 / 3
 
 
-def test_large_targets_run_es_from_the_seed_at_a_third_of_the_rate():
+def test_large_targets_run_es_at_a_third_of_the_rate_with_a_late_pool():
     from nca_jax.jobs.grow import GrowConfig
     from nca_jax.train import strategies
 
@@ -64,7 +64,8 @@ def test_large_targets_run_es_from_the_seed_at_a_third_of_the_rate():
     es, adam = es_vs_adam.method_configs(base, "carrot", "open_es")
     assert es == base.es and adam == base.adam  # the carrot runs the grow job's defaults
     es, _ = es_vs_adam.method_configs(base, "rabbit_face", "snes")
-    assert es.strategy == "snes" and es.reseed_every == 1 and es.pool
+    assert es.strategy == "snes" and es.pool_below == 0.025 and es.pool
+    assert base.es.pool_below == float("inf")  # the carrot's pool takes every generation
     assert es.lr == pytest.approx(strategies.STRATEGIES["snes"].lr / 3)
     assert es.sigma == strategies.STRATEGIES["snes"].sigma
     es, adam = es_vs_adam.method_configs(base, "rabbit_face", "adam")
