@@ -19,9 +19,9 @@ Methods: ``adam`` and the ES strategies of :mod:`nca_jax.train.strategies`. On t
 rabbit face the ES learning rate is a third of the 9×9 default (larger targets are unstable
 at the carrot's rate) and its pool takes grids only from generations at a mean loss of
 0.025 or less (``--pool_below=0.025``; a pool from the start froze OpenAI-ES into coloured
-noise near 0.04), and Adam runs at lr 4e-3
-with Mordvintsev's ×0.1 after 2,000 iterations (``--adam_lr=0.004
---lr_schedule=piecewise``; at the carrot's constant 2e-3 it ends at 0.0063 after 180 s).
+noise near 0.04). Adam runs there at lr 4e-3 with Mordvintsev's ×0.1 after 2,000
+iterations (``--adam_lr=0.004 --lr_schedule=piecewise``; at the carrot's constant 2e-3 it
+ends at 0.0063 after 180 s).
 """
 
 from __future__ import annotations
