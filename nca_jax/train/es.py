@@ -167,8 +167,10 @@ def make(mcfg: growing.ModelConfig, cfg: ESConfig, target: jnp.ndarray,
         loss, ys = rollouts(population, x, k_roll, n)
         ranked = dead_last(loss, ys, mcfg.alive_threshold) if cfg.dead_last else loss
         if cfg.pool:
-            enabled = True if math.isinf(cfg.pool_below) else jnp.nanmean(loss) <= cfg.pool_below
-            pool_ = commit_best(pool_, idx, x, ys, loss, mcfg.alive_threshold, enabled)
+            # the population's mean loss, as the lr decay's thresholds read it (a non-finite
+            # one stops the run anyway)
+            pool_ = commit_best(pool_, idx, x, ys, loss, mcfg.alive_threshold,
+                                jnp.mean(loss) <= cfg.pool_below)
         return evolution.Evaluation(loss, ranked, pool_, {})
 
     return evolution.make(
