@@ -51,6 +51,8 @@ flags.DEFINE_bool("quick", False, "Carrot only, adam,open_es,snes, 2 seeds, 40 s
 flags.DEFINE_list("targets", list(CASES), f"Targets: {', '.join(CASES)}.")
 flags.DEFINE_list("methods", list(METHODS), f"Methods: {', '.join(METHODS)}.")
 flags.DEFINE_integer("seeds", 5, "Seeds per target and method.")
+flags.DEFINE_list("populations", [], "Run every ES method at each of these population sizes "
+                  "(default: the grow job's, 64); e.g. 256,1024,4096,16384 on a GPU.")
 flags.DEFINE_list("max_seconds", ["180", "600"], "Training budget per run (s), per target in "
                   "the order of --targets (one value: the same for all); the carrot's is the "
                   "grow job's default budget.")
@@ -97,10 +99,13 @@ def band(curves: list[list[tuple[float, float]]], grid: np.ndarray) -> np.ndarra
         return np.stack([np.nanmedian(a, 0), np.nanmin(a, 0), np.nanmax(a, 0)])
 
 
-def method_configs(base, target: str, method: str):
+def method_configs(base, target: str, method: str, population: int | None = None):
     """``(es, adam)`` configs of one ladder run: the grow job's ``base`` ones, the strategy's
-    own σ and learning rate for an ES method, and the large-target settings above 9×9."""
+    own σ and learning rate for an ES method, the large-target settings above 9×9, and
+    ``population`` (ES; None: the grow job's)."""
     es, adam = base.es, base.adam
+    if population is not None and method != "adam":
+        es = dataclasses.replace(es, population=population)
     if method == "adam" and CASES[target] > 9:
         adam = dataclasses.replace(adam, **LARGE_TARGET_ADAM)
     if method != "adam":
@@ -111,9 +116,9 @@ def method_configs(base, target: str, method: str):
 
 
 def run_one(grow, target: str, method: str, seed: int, max_seconds: float,
-            target_loss: float) -> dict:
+            target_loss: float, population: int | None = None) -> dict:
     base = grow.GrowConfig()
-    es, adam = method_configs(base, target, method)
+    es, adam = method_configs(base, target, method, population)
     cfg = dataclasses.replace(base, target=target, size=CASES[target],
                               optimizer="adam" if method == "adam" else "es",
                               max_seconds=max_seconds, seed=seed, progress=False,
@@ -123,6 +128,7 @@ def run_one(grow, target: str, method: str, seed: int, max_seconds: float,
         metrics = Path(out) / "metrics.jsonl"
         ladder, curve = times_to_losses(metrics), eval_curve(metrics)
     return {"target": target, "method": method, "seed": seed,
+            "population": population,
             "seconds_to_loss": ladder, "compile_s": s["compile_s"],
             "final_loss": s["final_loss"], "reached_target": s["reached_target"],
             "persistence": (s["persistence"] or {}).get("ratio"),
@@ -137,14 +143,21 @@ def run_one(grow, target: str, method: str, seed: int, max_seconds: float,
             "curve": curve}
 
 
+def arm(run: dict) -> str:
+    """A run's method, with its population where ``--populations`` set one: ``open_es ×4096``."""
+    population = run.get("population")
+    return f"{run['method']} ×{population}" if population else run["method"]
+
+
 def summarise(runs: list[dict]) -> list[dict]:
-    """One row per target × method: spreads over seeds of every rung, compile, final loss,
-    persistence; the ES / Adam ratio of median times at each rung where both have one."""
+    """One row per target × method (× population): spreads over seeds of every rung, compile,
+    final loss, persistence; the ES / Adam ratio of median times at each rung where both
+    have one."""
     rows = []
     for target in dict.fromkeys(r["target"] for r in runs):
         by_method = {}
-        for method in dict.fromkeys(r["method"] for r in runs if r["target"] == target):
-            rs = [r for r in runs if r["target"] == target and r["method"] == method]
+        for method in dict.fromkeys(arm(r) for r in runs if r["target"] == target):
+            rs = [r for r in runs if r["target"] == target and arm(r) == method]
             by_method[method] = {
                 "target": target, "method": method, "seeds": len(rs),
                 "seconds_to_loss": {k: spread([r["seconds_to_loss"][k] for r in rs])
@@ -194,8 +207,8 @@ def figure(runs: list[dict], path: Path, target_loss: float) -> None:
         rs = [r for r in runs if r["target"] == target]
         end = max(c[0] for r in rs for c in r["curve"] or [(1.0, 1.0)])
         grid = np.linspace(0, end, 200)
-        for i, method in enumerate(dict.fromkeys(r["method"] for r in rs)):
-            curves = [r["curve"] for r in rs if r["method"] == method and r["curve"]]
+        for i, method in enumerate(dict.fromkeys(arm(r) for r in rs)):
+            curves = [r["curve"] for r in rs if arm(r) == method and r["curve"]]
             if not curves:
                 continue
             med, lo, hi = band(curves, grid)
@@ -226,6 +239,16 @@ def _budgets() -> dict[str, float]:
     return dict(zip(FLAGS.targets, values))
 
 
+def _populations() -> list[int | None]:
+    try:
+        values = [int(p) for p in FLAGS.populations]
+    except ValueError:
+        common.fail(f"--populations: comma-separated whole numbers, got {FLAGS.populations}")
+    if any(not 2 <= p <= 1_000_000 or p % 2 for p in values):
+        common.fail(f"--populations: each must be even and in [2, 10^6], got {values}")
+    return values or [None]
+
+
 def main(argv):
     del argv
     if FLAGS.quick:
@@ -237,6 +260,7 @@ def main(argv):
         common.require(m in METHODS, f"--methods: unknown method {m!r}; allowed: "
                                      f"{', '.join(METHODS)}")
     common.require(1 <= FLAGS.seeds <= 100, f"--seeds={FLAGS.seeds}: must be in [1, 100]")
+    populations = _populations()
     budgets = _budgets()
     devices.use_cpu_cores()  # as the grow CLI: ES splits its population over the cores
     from nca_jax.jobs import grow  # after use_cpu_cores: importing evosax runs JAX
@@ -245,11 +269,13 @@ def main(argv):
     runs = []
     for target in FLAGS.targets:
         for method in FLAGS.methods:
-            for seed in range(FLAGS.seeds):
-                r = run_one(grow, target, method, seed, budgets[target], FLAGS.target_loss)
-                runs.append(r)
-                results.emit({k: v for k, v in r.items() if k != "curve"},
-                             name="es_vs_adam_runs")
+            for population in [None] if method == "adam" else populations:
+                for seed in range(FLAGS.seeds):
+                    r = run_one(grow, target, method, seed, budgets[target], FLAGS.target_loss,
+                                population)
+                    runs.append(r)
+                    results.emit({k: v for k, v in r.items() if k != "curve"},
+                                 name="es_vs_adam_runs")
     for row in summarise(runs):
         results.emit(display(row))
     if FLAGS.figure:

@@ -1,4 +1,8 @@
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -70,3 +74,36 @@ def test_large_targets_run_es_at_a_third_of_the_rate_with_a_late_pool():
     assert es.sigma == strategies.STRATEGIES["snes"].sigma
     es, adam = es_vs_adam.method_configs(base, "rabbit_face", "adam")
     assert es == base.es and (adam.lr, adam.lr_schedule) == (4e-3, "piecewise")
+
+
+def test_populations_set_the_es_population_and_split_the_summary():
+    from nca_jax.jobs.grow import GrowConfig
+
+    base = GrowConfig()
+    es, adam = es_vs_adam.method_configs(base, "carrot", "open_es", 4096)
+    assert es.population == 4096 and es.lr == base.es.lr and adam == base.adam
+    es, _ = es_vs_adam.method_configs(base, "carrot", "adam", 4096)
+    assert es == base.es  # Adam has no population
+
+    def run(method, population, seed, t):
+        return {"target": "carrot", "method": method, "population": population, "seed": seed,
+                "seconds_to_loss": {"0.01": t}, "compile_s": 1.0, "final_loss": 0.01,
+                "persistence": 1.0}
+
+    rows = es_vs_adam.summarise([run("adam", None, 0, 2.0), run("open_es", 256, 0, 8.0),
+                                 run("open_es", 256, 1, 6.0), run("open_es", 4096, 0, 1.0)])
+    by = {r["method"]: r for r in rows}
+    assert list(by) == ["adam", "open_es ×256", "open_es ×4096"]
+    assert by["open_es ×256"]["seconds_to_loss"]["0.01"]["median"] == 7.0
+    assert by["open_es ×256"]["over_adam"]["0.01"] == 3.5  # 7 / 2
+    assert by["open_es ×4096"]["over_adam"]["0.01"] == 0.5
+
+
+@pytest.mark.parametrize("value", ["64,x", "63", "0"])
+def test_bad_populations_are_one_line_errors(value):
+    root = Path(__file__).resolve().parents[2]
+    r = subprocess.run([sys.executable, "-m", "benchmarks.es_vs_adam", f"--populations={value}"],
+                       capture_output=True, text=True, cwd=root, timeout=60,
+                       env=dict(os.environ, PYTHONPATH=str(root), JAX_PLATFORMS="cpu"))
+    lines = r.stderr.strip().splitlines()
+    assert r.returncode == 2 and len(lines) == 1 and "--populations" in lines[0], r.stderr
