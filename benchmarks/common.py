@@ -25,6 +25,8 @@ RESULTS_DIR = Path(__file__).parent / "results"
 NOTES_DIR = Path(__file__).parent / "notes"
 flags.DEFINE_bool("record", False, "Append the JSON lines to benchmarks/results/<name>.jsonl "
                   "(what RESULTS.md is rendered from); without it the tree stays clean.")
+flags.DEFINE_string("results_dir", "", "Where --record appends (default: benchmarks/results); "
+                    "rows recorded elsewhere join them by python -m benchmarks.report --add.")
 FLAGS = flags.FLAGS
 
 
@@ -131,14 +133,21 @@ class Results:
         print()
         print(tables(self.rows, markdown=False))
         if FLAGS.record:
-            RESULTS_DIR.mkdir(exist_ok=True)
-            by_name: dict[str, list[dict]] = {}
-            for r in self.rows:
-                by_name.setdefault(r["benchmark"], []).append(r)
-            for name, rows in by_name.items():
-                with open(RESULTS_DIR / f"{name}.jsonl", "a") as f:
-                    f.writelines(dumps(r) + "\n" for r in rows)
-            print(f"recorded {len(self.rows)} row(s) in {RESULTS_DIR}")
+            where = Path(FLAGS.results_dir) if FLAGS.results_dir else RESULTS_DIR
+            append(self.rows, where)
+            print(f"recorded {len(self.rows)} row(s) in {where}")
+
+
+def append(rows: list[dict], results_dir: Path) -> dict[str, int]:
+    """Append each row to ``results_dir/<its benchmark>.jsonl``; how many went to each."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    by_name: dict[str, list[dict]] = {}
+    for r in rows:
+        by_name.setdefault(r["benchmark"], []).append(r)
+    for name, mine in by_name.items():
+        with open(results_dir / f"{name}.jsonl", "a") as f:
+            f.writelines(dumps(r) + "\n" for r in mine)
+    return {name: len(mine) for name, mine in by_name.items()}
 
 
 def run(main: Callable[[list[str]], object]) -> None:

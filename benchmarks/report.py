@@ -1,7 +1,10 @@
 """Render ``benchmarks/RESULTS.md`` from the JSON lines the benchmarks appended.
 
     python -m benchmarks.report
+    python -m benchmarks.report --add=/tmp/device_check/results.jsonl   # rows measured elsewhere
 
+``--add`` first files the rows of JSON-lines files recorded elsewhere (a GPU machine's
+``benchmarks/device_check.sh``) under ``benchmarks/results/``, by the benchmark each names.
 Each benchmark's rows (``benchmarks/results/<name>.jsonl``) become a table, newest first;
 ``benchmarks/notes/<name>.md`` (hand-written: how to read the figures, what was learned) is
 placed under its table. Population scaling also gets a plot.
@@ -12,9 +15,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from absl import flags
 from matplotlib.figure import Figure
 
 from benchmarks import common
+
+flags.DEFINE_list("add", [], "JSON-lines files of rows recorded elsewhere (--results_dir) to "
+                  "file under benchmarks/results/ first.")
+FLAGS = flags.FLAGS
 
 HERE = Path(__file__).parent
 RESULTS = HERE / "results"
@@ -126,8 +134,29 @@ def render() -> str:
     return "\n".join(parts)
 
 
+def add(paths: list[str], results_dir: Path = RESULTS) -> dict[str, int]:
+    """File the rows of JSON-lines files under ``results_dir``, each by its benchmark."""
+    rows = []
+    for path in paths:
+        try:
+            lines = Path(path).read_text().splitlines()
+        except OSError as e:
+            common.fail(f"--add: cannot read {path}: {e.strerror}")
+        for i, line in enumerate(lines, 1):
+            try:
+                rows += [json.loads(line)] if line.strip() else []
+            except json.JSONDecodeError as e:
+                common.fail(f"--add: {path} line {i} is not JSON ({e.msg})")
+    if any(not isinstance(r, dict) or "benchmark" not in r for r in rows):
+        common.fail("--add: every row must be a JSON object naming its \"benchmark\"")
+    return common.append(rows, results_dir)
+
+
 def main(argv):
     del argv
+    if FLAGS.add:
+        for name, n in add(FLAGS.add).items():
+            print(f"added {n} row(s) to {RESULTS / f'{name}.jsonl'}")
     text = render()
     (HERE / "RESULTS.md").write_text(text)
     print(f"wrote {HERE / 'RESULTS.md'} ({len(text.splitlines())} lines)")

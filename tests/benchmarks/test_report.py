@@ -1,3 +1,5 @@
+import pytest
+
 from benchmarks.common import tables
 
 
@@ -45,3 +47,36 @@ def test_sections_are_the_modules_that_exist():
     names = modules()
     assert "es_vs_adam" in names and "peers" in names
     assert "sharding" not in names and "common" not in names and "report" not in names
+
+
+def test_add_files_rows_recorded_elsewhere_under_their_benchmarks(tmp_path):
+    import json
+
+    from benchmarks.report import add
+
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / "peers.jsonl").write_text('{"benchmark": "peers", "ratio": 1}\n')
+    rows = [{"benchmark": "peers", "ratio": 2}, {"benchmark": "es_vs_adam_runs", "seed": 0},
+            {"benchmark": "peers", "ratio": 3}]
+    new = tmp_path / "device.jsonl"
+    new.write_text("".join(json.dumps(r) + "\n" for r in rows) + "\n")
+    assert add([str(new)], results) == {"peers": 2, "es_vs_adam_runs": 1}
+    read = {p.stem: [json.loads(x) for x in p.read_text().splitlines()]
+            for p in results.glob("*.jsonl")}
+    assert [r["ratio"] for r in read["peers"]] == [1, 2, 3]  # appended, in order
+    assert read["es_vs_adam_runs"] == [rows[1]]
+
+
+@pytest.mark.parametrize("text,words", [("{\"ratio\": 1}\n", "benchmark"),
+                                         ("{\"benchmark\": \"x\"}\nnot json\n", "line 2")])
+def test_add_refuses_rows_it_cannot_file(tmp_path, text, words, capsys):
+    from benchmarks.report import add
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(text)
+    with pytest.raises(SystemExit) as e:
+        add([str(bad)], tmp_path / "results")
+    err = capsys.readouterr().err.strip()
+    assert e.value.code == 2 and words in err and "--add" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "results").exists()  # nothing half-filed
