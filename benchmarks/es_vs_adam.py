@@ -3,6 +3,7 @@
     python -m benchmarks.es_vs_adam --quick      # carrot, Adam + OpenAI-ES + SNES, 2 seeds (≈ 4 min)
     python -m benchmarks.es_vs_adam              # carrot and rabbit face, every method, 5 seeds
     python -m benchmarks.es_vs_adam --methods=adam,open_es --targets=rabbit_face --max_seconds=600
+    python -m benchmarks.es_vs_adam --methods=adam,open_es --populations=256,4096  # on a GPU
 
 For each target × method × seed, the grow job (its defaults, ES split over the devices as
 the CLI does) trains until the fresh-rollout loss reaches ``--target_loss`` or the budget
@@ -13,7 +14,9 @@ from its summary the final loss (64 fresh rollouts) and the persistence ratio
 ``loss(step 1000) / loss(step 40)`` (8 seeds). Per target × method: median, min and max over
 seeds of each, how many seeds reached each rung, and the ES / Adam ratio of median times.
 ``--figure`` draws loss against wall time per method (median line, min–max band, log
-scale), one panel per target.
+scale), one panel per target. ``--populations`` runs every ES method at each population
+size (rows and lines ``open_es ×4096``), for machines where a larger population costs
+little more time per generation (``benchmarks/device_check.sh``).
 
 Methods: ``adam`` and the ES strategies of :mod:`nca_jax.train.strategies`. On the 15×15
 rabbit face the ES learning rate is a third of the 9×9 default (larger targets are unstable
