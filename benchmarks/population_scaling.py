@@ -64,10 +64,9 @@ def device_counts(population: int) -> list[int]:
     return sorted({1, devices.auto_count(population)})
 
 
-def evaluation_rate(population: int, min_seconds: float, steps: int = 35, size: int = 9,
-                    n_devices: int = 1) -> float:
-    """Rollouts/s of the vmapped population evaluation alone (no ask/tell), the population
-    split over ``n_devices``."""
+def evaluation(population: int, steps: int = 35, size: int = 9, n_devices: int = 1):
+    """A call that evaluates a population once and blocks until done: the vmapped
+    population rollouts alone (no ask/tell), the population split over ``n_devices``."""
     from nca_jax.nca import growing
 
     mcfg = growing.ModelConfig()
@@ -83,8 +82,13 @@ def evaluation_rate(population: int, min_seconds: float, steps: int = 35, size: 
         return devices.shard(ys, mesh)
 
     f = jax.jit(evaluate)
-    dt = _time(lambda: f(pop, key), min_seconds)
-    return population / dt
+    return lambda: jax.block_until_ready(f(pop, key))
+
+
+def evaluation_rate(population: int, min_seconds: float, steps: int = 35, size: int = 9,
+                    n_devices: int = 1) -> float:
+    """Rollouts/s of :func:`evaluation`."""
+    return population / _time(evaluation(population, steps, size, n_devices), min_seconds)
 
 
 def main(argv):
