@@ -68,8 +68,10 @@ def test_add_files_rows_recorded_elsewhere_under_their_benchmarks(tmp_path):
     assert read["es_vs_adam_runs"] == [rows[1]]
 
 
-@pytest.mark.parametrize("text,words", [("{\"ratio\": 1}\n", "benchmark"),
-                                         ("{\"benchmark\": \"x\"}\nnot json\n", "line 2")])
+@pytest.mark.parametrize("text,words", [
+    ('{"ratio": 1}\n', "benchmark"),  # a row that names no benchmark
+    ('{"benchmark": "x"}\nnot json\n', "line 2"),
+])
 def test_add_refuses_rows_it_cannot_file(tmp_path, text, words, capsys):
     from benchmarks.report import add
 
