@@ -11,13 +11,13 @@
 # .whl/ (see benchmarks/notes/device_check.md). Everything goes under $OUT (default
 # /tmp/device_check): device_check.log (all output), results.jsonl (the new rows, each
 # naming its benchmark; `python -m benchmarks.report --add=results.jsonl` files them
-# under benchmarks/results/) and es_vs_adam_gpu.png. POPS, PEER_POPS and SECONDS (per
+# under benchmarks/results/) and es_vs_adam_gpu.png. POPS, PEER_POPS and RUN_SECONDS (per
 # ladder run) override the sizes, e.g. for a smoke run on a CPU.
 set -uo pipefail
 OUT=${OUT:-/tmp/device_check}
 POPS=${POPS:-256,1024,4096,16384}
 PEER_POPS=${PEER_POPS:-256,4096}
-SECONDS_PER_RUN=${SECONDS:-45}
+SECONDS_PER_RUN=${RUN_SECONDS:-45}
 mkdir -p "$OUT"
 export PYTHONUNBUFFERED=1 PYTHONPATH=$PWD
 if compgen -G ".whl/*.whl" > /dev/null; then
