@@ -80,6 +80,8 @@ def cax_rows() -> list[dict]:
     from cax.core.perceive import ConvPerceive
     from cax.core.update import NCAUpdate
 
+    from importlib.metadata import version
+
     from benchmarks.population_scaling import device_counts, evaluation
 
     channels, hidden, size, steps, population = 16, 32, FLAGS.nca_size, 35, FLAGS.nca_population
@@ -127,7 +129,7 @@ def cax_rows() -> list[dict]:
         ratios = ours / peer
         rows.append({"workload": workload, "unit": "rollouts/s", "ours_devices": n,
                      "ours": float(np.median(ours)), "peer": float(np.median(peer)),
-                     "peer_name": "cax 0.3.3 (nnx.vmap, one device)",
+                     "peer_name": f"cax {version('cax')} (nnx.vmap, one device)",
                      "ratio": float(np.median(ratios)),
                      "ratio_range": f"{ratios.min():.1f}–{ratios.max():.1f}",
                      "rounds": FLAGS.rounds, "goal_ratio": 15})
