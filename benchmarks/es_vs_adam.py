@@ -9,7 +9,9 @@ For each target × method × seed, the grow job (its defaults, ES split over the
 the CLI does) trains until the fresh-rollout loss reaches ``--target_loss`` or the budget
 runs out. From each run's ``metrics.jsonl`` the wall time to every rung of the ladder
 (0.05, 0.02, 0.01, 0.005, 0.003: the first fresh-rollout evaluation at or below it; JIT
-compile excluded and reported apart, the evaluations included for every method alike), and
+compile excluded and reported apart, the evaluations included for every method alike) and
+the iterations (generations) to it — what the time would be on a machine where an
+iteration costs the same at any population —, and
 from its summary the final loss (64 fresh rollouts) and the persistence ratio
 ``loss(step 1000) / loss(step 40)`` (8 seeds). Per target × method: median, min and max over
 seeds of each, how many seeds reached each rung, and the ES / Adam ratio of median times.
@@ -64,10 +66,11 @@ flags.DEFINE_string("figure", "", "Write the loss-vs-wall-time figure here (PNG)
 FLAGS = flags.FLAGS
 
 
-def times_to_losses(metrics_path: Path, ladder=LADDER) -> dict[str, float | None]:
-    """Wall time (s) of the first fresh-rollout evaluation at or below each loss."""
-    evals = [(r["wall_time_s"], r["eval_loss"]) for r in read_jsonl(metrics_path)
-             if "eval_loss" in r]
+def times_to_losses(metrics_path: Path, ladder=LADDER,
+                    field: str = "wall_time_s") -> dict[str, float | None]:
+    """Wall time (s) — or another ``field`` of the record, such as ``iteration`` — of the
+    first fresh-rollout evaluation at or below each loss."""
+    evals = [(r[field], r["eval_loss"]) for r in read_jsonl(metrics_path) if "eval_loss" in r]
     return {f"{level:g}": next((round(t, 2) for t, e in evals if e <= level), None)
             for level in ladder}
 
@@ -130,9 +133,11 @@ def run_one(grow, target: str, method: str, seed: int, max_seconds: float,
         s = grow.run(cfg, out)[cfg.optimizer]
         metrics = Path(out) / "metrics.jsonl"
         ladder, curve = times_to_losses(metrics), eval_curve(metrics)
+        iterations = times_to_losses(metrics, field="iteration")
     return {"target": target, "method": method, "seed": seed,
             "population": population,
-            "seconds_to_loss": ladder, "compile_s": s["compile_s"],
+            "seconds_to_loss": ladder, "iterations_to_loss": iterations,
+            "compile_s": s["compile_s"],
             "final_loss": s["final_loss"], "reached_target": s["reached_target"],
             "persistence": (s["persistence"] or {}).get("ratio"),
             "iterations": s["iterations"], "rollouts": s["rollouts"],
@@ -153,9 +158,9 @@ def arm(run: dict) -> str:
 
 
 def summarise(runs: list[dict]) -> list[dict]:
-    """One row per target × method (× population): spreads over seeds of every rung, compile,
-    final loss, persistence; the ES / Adam ratio of median times at each rung where both
-    have one."""
+    """One row per target × method (× population): spreads over seeds of every rung's time,
+    of the iterations to the last rung, compile, final loss, persistence; the ES / Adam ratio
+    of median times at each rung where both have one."""
     rows = []
     for target in dict.fromkeys(r["target"] for r in runs):
         by_method = {}
@@ -165,6 +170,8 @@ def summarise(runs: list[dict]) -> list[dict]:
                 "target": target, "method": method, "seeds": len(rs),
                 "seconds_to_loss": {k: spread([r["seconds_to_loss"][k] for r in rs])
                                     for k in rs[0]["seconds_to_loss"]},
+                "iterations_to_target": spread([r.get("iterations_to_loss", {}).get(
+                    f"{LADDER[-1]:g}") for r in rs]),
                 "compile_s": spread([r["compile_s"] for r in rs]),
                 "final_loss": spread([r["final_loss"] for r in rs]),
                 "persistence": spread([r["persistence"] for r in rs]),
@@ -192,6 +199,7 @@ def display(row: dict) -> dict:
     out = {"target": row["target"], "method": row["method"]}
     for k, sp in row["seconds_to_loss"].items():
         out[f"s to {k}"] = f"{_span(sp)} {sp['n']}/{row['seeds']}"
+    out[f"iterations to {LADDER[-1]:g}"] = _span(row["iterations_to_target"], ".4g")
     out["compile s"] = _span(row["compile_s"], ".2g")
     out["final loss"] = _span(row["final_loss"], ".2g")
     out["loss(1000)/loss(40)"] = _span(row["persistence"], ".3g")

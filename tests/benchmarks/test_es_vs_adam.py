@@ -20,6 +20,8 @@ def test_times_to_losses_takes_the_first_evaluation_at_or_below_each_rung(tmp_pa
     path.write_text("".join(json.dumps(r) + "\n" for r in recs))
     assert times_to_losses(path, (0.05, 0.02, 0.01, 0.005, 0.003)) == {
         "0.05": 2.0, "0.02": 2.0, "0.01": 4.0, "0.005": 4.0, "0.003": None}
+    assert times_to_losses(path, (0.05, 0.02, 0.01, 0.005, 0.003), field="iteration") == {
+        "0.05": 50, "0.02": 50, "0.01": 100, "0.005": 100, "0.003": None}
 
 
 def test_spread_ignores_missing_values():
@@ -87,8 +89,8 @@ def test_populations_set_the_es_population_and_split_the_summary():
 
     def run(method, population, seed, t):
         return {"target": "carrot", "method": method, "population": population, "seed": seed,
-                "seconds_to_loss": {"0.01": t}, "compile_s": 1.0, "final_loss": 0.01,
-                "persistence": 1.0}
+                "seconds_to_loss": {"0.01": t}, "iterations_to_loss": {"0.003": 100 * t},
+                "compile_s": 1.0, "final_loss": 0.01, "persistence": 1.0}
 
     rows = es_vs_adam.summarise([run("adam", None, 0, 2.0), run("open_es", 256, 0, 8.0),
                                  run("open_es", 256, 1, 6.0), run("open_es", 4096, 0, 1.0)])
@@ -97,6 +99,7 @@ def test_populations_set_the_es_population_and_split_the_summary():
     assert by["open_es ×256"]["seconds_to_loss"]["0.01"]["median"] == 7.0
     assert by["open_es ×256"]["over_adam"]["0.01"] == 3.5  # 7 / 2
     assert by["open_es ×4096"]["over_adam"]["0.01"] == 0.5
+    assert by["open_es ×256"]["iterations_to_target"]["median"] == 700.0
 
 
 @pytest.mark.parametrize("value", ["64,x", "63", "0"])
