@@ -18,7 +18,8 @@ seeds of each, how many seeds reached each rung, and the ES / Adam ratio of medi
 ``--figure`` draws loss against wall time per method (median line, min–max band, log
 scale), one panel per target. ``--populations`` runs every ES method at each population
 size (rows and lines ``open_es ×4096``), for machines where a larger population costs
-little more time per generation (``benchmarks/device_check.sh``).
+little more time per generation (``benchmarks/device_check.sh``), and ``--es_lr`` at another
+learning rate (``open_es ×1024 lr 0.03``: 1,024 members wanted twice the carrot's 0.015).
 
 Methods: ``adam`` and the ES strategies of :mod:`nca_jax.train.strategies`. On the 15×15
 rabbit face the ES learning rate is a third of the 9×9 default (larger targets are unstable
@@ -58,6 +59,8 @@ flags.DEFINE_list("methods", list(METHODS), f"Methods: {', '.join(METHODS)}.")
 flags.DEFINE_integer("seeds", 5, "Seeds per target and method.")
 flags.DEFINE_list("populations", [], "Run every ES method at each of these population sizes "
                   "(default: the grow job's, 64); e.g. 256,1024,4096,16384 on a GPU.")
+flags.DEFINE_float("es_lr", None, "ES learning rate for every ES run (default: each "
+                   "strategy's own, a third of it above 9×9); larger populations take larger.")
 flags.DEFINE_list("max_seconds", ["180", "600"], "Training budget per run (s), per target in "
                   "the order of --targets (one value: the same for all); the carrot's is the "
                   "grow job's default budget.")
@@ -105,10 +108,11 @@ def band(curves: list[list[tuple[float, float]]], grid: np.ndarray) -> np.ndarra
         return np.stack([np.nanmedian(a, 0), np.nanmin(a, 0), np.nanmax(a, 0)])
 
 
-def method_configs(base, target: str, method: str, population: int | None = None):
+def method_configs(base, target: str, method: str, population: int | None = None,
+                   lr: float | None = None):
     """``(es, adam)`` configs of one ladder run: the grow job's ``base`` ones, the strategy's
     own σ and learning rate for an ES method, the large-target settings above 9×9, and
-    ``population`` (ES; None: the grow job's)."""
+    ``population`` and ``lr`` (ES; None: as above)."""
     es, adam = base.es, base.adam
     if population is not None and method != "adam":
         es = dataclasses.replace(es, population=population)
@@ -118,13 +122,16 @@ def method_configs(base, target: str, method: str, population: int | None = None
         es = dataclasses.replace(es, strategy=method, sigma=None, lr=None)
         if CASES[target] > 9:
             es = dataclasses.replace(es, lr=es.lr * LARGE_TARGET_LR, **LARGE_TARGET_ES)
+        if lr is not None:
+            es = dataclasses.replace(es, lr=lr)
     return es, adam
 
 
 def run_one(grow, target: str, method: str, seed: int, max_seconds: float,
-            target_loss: float, population: int | None = None) -> dict:
+            target_loss: float, population: int | None = None,
+            lr: float | None = None) -> dict:
     base = grow.GrowConfig()
-    es, adam = method_configs(base, target, method, population)
+    es, adam = method_configs(base, target, method, population, lr)
     cfg = dataclasses.replace(base, target=target, size=CASES[target],
                               optimizer="adam" if method == "adam" else "es",
                               max_seconds=max_seconds, seed=seed, progress=False,
@@ -135,7 +142,7 @@ def run_one(grow, target: str, method: str, seed: int, max_seconds: float,
         ladder, curve = times_to_losses(metrics), eval_curve(metrics)
         iterations = times_to_losses(metrics, field="iteration")
     return {"target": target, "method": method, "seed": seed,
-            "population": population,
+            "population": population, "es_lr": lr if method != "adam" else None,
             "seconds_to_loss": ladder, "iterations_to_loss": iterations,
             "compile_s": s["compile_s"],
             "final_loss": s["final_loss"], "reached_target": s["reached_target"],
@@ -152,9 +159,14 @@ def run_one(grow, target: str, method: str, seed: int, max_seconds: float,
 
 
 def arm(run: dict) -> str:
-    """A run's method, with its population where ``--populations`` set one: ``open_es ×4096``."""
-    population = run.get("population")
-    return f"{run['method']} ×{population}" if population else run["method"]
+    """A run's method, with the population and learning rate where ``--populations`` and
+    ``--es_lr`` set them: ``open_es ×4096 lr 0.03``."""
+    name = run["method"]
+    if run.get("population"):
+        name += f" ×{run['population']}"
+    if run.get("es_lr"):
+        name += f" lr {run['es_lr']:g}"
+    return name
 
 
 def summarise(runs: list[dict]) -> list[dict]:
@@ -272,6 +284,8 @@ def main(argv):
                                      f"{', '.join(METHODS)}")
     common.require(1 <= FLAGS.seeds <= 100, f"--seeds={FLAGS.seeds}: must be in [1, 100]")
     populations = _populations()
+    common.require(FLAGS.es_lr is None or 0 < FLAGS.es_lr < 1,
+                   f"--es_lr={FLAGS.es_lr}: must be in (0, 1)")
     budgets = _budgets()
     devices.use_cpu_cores()  # as the grow CLI: ES splits its population over the cores
     from nca_jax.jobs import grow  # after use_cpu_cores: importing evosax runs JAX
@@ -283,7 +297,7 @@ def main(argv):
             for population in [None] if method == "adam" else populations:
                 for seed in range(FLAGS.seeds):
                     r = run_one(grow, target, method, seed, budgets[target], FLAGS.target_loss,
-                                population)
+                                population, FLAGS.es_lr)
                     runs.append(r)
                     results.emit({k: v for k, v in r.items() if k != "curve"},
                                  name="es_vs_adam_runs")

@@ -84,8 +84,12 @@ def test_populations_set_the_es_population_and_split_the_summary():
     base = GrowConfig()
     es, adam = es_vs_adam.method_configs(base, "carrot", "open_es", 4096)
     assert es.population == 4096 and es.lr == base.es.lr and adam == base.adam
-    es, _ = es_vs_adam.method_configs(base, "carrot", "adam", 4096)
-    assert es == base.es  # Adam has no population
+    es, _ = es_vs_adam.method_configs(base, "carrot", "adam", 4096, 0.03)
+    assert es == base.es  # Adam has no population and keeps its own rate
+    es, _ = es_vs_adam.method_configs(base, "rabbit_face", "open_es", 1024, 0.03)
+    assert (es.population, es.lr, es.pool_below) == (1024, 0.03, 0.025)  # the rate as given
+    assert es_vs_adam.arm({"method": "open_es", "population": 1024, "es_lr": 0.03}) == \
+        "open_es ×1024 lr 0.03"
 
     def run(method, population, seed, t):
         return {"target": "carrot", "method": method, "population": population, "seed": seed,
@@ -102,11 +106,12 @@ def test_populations_set_the_es_population_and_split_the_summary():
     assert by["open_es ×256"]["iterations_to_target"]["median"] == 700.0
 
 
-@pytest.mark.parametrize("value", ["64,x", "63", "0"])
-def test_bad_populations_are_one_line_errors(value):
+@pytest.mark.parametrize("arg", ["--populations=64,x", "--populations=63", "--populations=0",
+                                 "--es_lr=0", "--es_lr=2"])
+def test_bad_populations_and_rates_are_one_line_errors(arg):
     root = Path(__file__).resolve().parents[2]
-    r = subprocess.run([sys.executable, "-m", "benchmarks.es_vs_adam", f"--populations={value}"],
+    r = subprocess.run([sys.executable, "-m", "benchmarks.es_vs_adam", arg],
                        capture_output=True, text=True, cwd=root, timeout=60,
                        env=dict(os.environ, PYTHONPATH=str(root), JAX_PLATFORMS="cpu"))
     lines = r.stderr.strip().splitlines()
-    assert r.returncode == 2 and len(lines) == 1 and "--populations" in lines[0], r.stderr
+    assert r.returncode == 2 and len(lines) == 1 and arg.split("=")[0] in lines[0], r.stderr
