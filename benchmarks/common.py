@@ -150,6 +150,7 @@ def append(rows: list[dict], results_dir: Path) -> dict[str, int]:
     return {name: len(mine) for name, mine in by_name.items()}
 
 
-def run(main: Callable[[list[str]], object]) -> None:
-    """absl entry point with the project's one-line errors (exit status 2)."""
-    cli_run(main)
+def run(main: Callable[[list[str]], object], flag_names: dict[str, str] | None = None) -> None:
+    """absl entry point with the project's one-line errors (exit status 2); ``flag_names``
+    maps config fields to this benchmark's flags where the names differ."""
+    cli_run(main, flag_names)

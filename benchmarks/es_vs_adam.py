@@ -264,12 +264,9 @@ def _budgets() -> dict[str, float]:
 
 def _populations() -> list[int | None]:
     try:
-        values = [int(p) for p in FLAGS.populations]
+        return [int(p) for p in FLAGS.populations] or [None]
     except ValueError:
         common.fail(f"--populations: comma-separated whole numbers, got {FLAGS.populations}")
-    if any(not 2 <= p <= 1_000_000 or p % 2 for p in values):
-        common.fail(f"--populations: each must be even and in [2, 10^6], got {values}")
-    return values or [None]
 
 
 def main(argv):
@@ -284,11 +281,17 @@ def main(argv):
                                      f"{', '.join(METHODS)}")
     common.require(1 <= FLAGS.seeds <= 100, f"--seeds={FLAGS.seeds}: must be in [1, 100]")
     populations = _populations()
-    common.require(FLAGS.es_lr is None or 0 < FLAGS.es_lr < 1,
-                   f"--es_lr={FLAGS.es_lr}: must be in (0, 1)")
     budgets = _budgets()
     devices.use_cpu_cores()  # as the grow CLI: ES splits its population over the cores
     from nca_jax.jobs import grow  # after use_cpu_cores: importing evosax runs JAX
+
+    # every run's config before the first run: the ES config's own checks refuse a bad
+    # --populations or --es_lr (one line, exit 2) before any time is spent
+    base = grow.GrowConfig()
+    for target in FLAGS.targets:
+        for method in FLAGS.methods:
+            for population in populations:
+                method_configs(base, target, method, population, FLAGS.es_lr)
 
     results = common.Results("es_vs_adam")
     runs = []
@@ -310,4 +313,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    common.run(main)
+    common.run(main, {"population": "populations", "lr": "es_lr"})
