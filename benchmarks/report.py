@@ -135,7 +135,9 @@ def render() -> str:
 
 
 def add(paths: list[str], results_dir: Path = RESULTS) -> dict[str, int]:
-    """File the rows of JSON-lines files under ``results_dir``, each by its benchmark."""
+    """File the rows of JSON-lines files under ``results_dir``, each by its benchmark. Read
+    here rather than by ``runio.records.read_jsonl``, which skips torn lines and missing
+    files: a measurement handed in must be filed whole or refused."""
     rows = []
     for path in paths:
         try:
