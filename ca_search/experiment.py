@@ -20,7 +20,6 @@ result. The population axis can be split over the devices of a mesh (``mesh=``).
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import time
 from dataclasses import dataclass
@@ -37,10 +36,9 @@ from ca_search import chaos, coevolution, density, rules, simulator, stats, symm
 from ca_search.curves import save_fitness_plot
 from ca_search.diagram import save_spacetime
 from ca_search.strategies import STRATEGIES, random_genomes
-from runio import devices, hosts, outdir
+from runio import devices, hosts, outdir, runfolder
 from runio.checkpoint import CheckpointMismatch, Checkpointer
 from runio.errors import ConfigError, check
-from runio.records import differences, write_json
 
 JOB = "ca_search.search"
 TASKS = ("density", "chaos")
@@ -245,24 +243,14 @@ def _save_checkpoint(ckpt: Checkpointer, generation: int, carry, curves) -> None
 
 def _load_checkpoint(ckpt: Checkpointer, template):
     generation, items = ckpt.restore({"carry": template, "curves": None})
-    best, mean = items["curves"]
-    return generation, items["carry"], (list(best), list(mean))
+    curves = items["curves"]
+    return generation, items["carry"], (list(curves["best"]), list(curves["mean"]))
 
 
 def _start(config: SearchConfig, out: Path) -> None:
     """Refuse a folder of another configuration; else record this one before any work
     (so a run killed at any moment resumes)."""
-    config_path = out / "config.json"
-    try:
-        old = json.loads(config_path.read_text())
-    except (OSError, ValueError):
-        old = None
-    changed = differences(old, dataclasses.asdict(config)) if old is not None else []
-    if changed:
-        raise ConfigError("out", f"{out} holds a search with another configuration "
-                                 f"(differs in {', '.join(changed)}); use a new folder or "
-                                 f"pass overwrite")
-    write_json(config_path, dataclasses.asdict(config))
+    hosts.on_main(runfolder.guard, out, dataclasses.asdict(config))
 
 
 def run_search(config: SearchConfig, out_dir: str | os.PathLike, overwrite: bool = False,
@@ -275,7 +263,7 @@ def run_search(config: SearchConfig, out_dir: str | os.PathLike, overwrite: bool
     ``stop_after_chunks`` stops early (as an interruption would), leaving the checkpoint to
     resume from, and returns None."""
     with outdir.claim(out_dir, JOB, resume=True, overwrite=overwrite) as out:
-        hosts.on_main(_start, config, out)
+        _start(config, out)
         with Checkpointer(out / "checkpoints", keep=2) as ckpt:
             return _search(config, out, ckpt, progress, stop_after_chunks, mesh)
 
@@ -461,7 +449,7 @@ def _write_results(c: SearchConfig, out: Path, summary: dict, measured: str, bes
         for g in range(best_curve.shape[0]):
             for t in range(c.trials):
                 f.write(f"{t},{g},{best_curve[g, t]:.6f},{mean_curve[g, t]:.6f}\n")
-    write_json(out / "summary.json", summary)
+    runfolder.write_summary(out, summary)
     scores = np.array([e["best_fitness"] for e in summary["trials"]])
     top = int(np.argmax(scores))
     best_rule = rules.from_hex(summary["best_rule"], c.radius)

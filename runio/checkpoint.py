@@ -3,8 +3,11 @@ saved together at a step, so a resumed run on CPU ends bitwise equal to an unint
 one. The one checkpoint format of the project (NCA training and CA rule search).
 
 Saves are synchronous and atomic (orbax writes a temporary folder and renames it) and
-only the last ``keep`` are kept. Each pytree is stored as its list of leaves; restoring
-takes a template of the same structure (a fresh ``init``), or ``None`` for the raw leaves.
+only the last ``keep`` are kept. Each pytree is stored under its own names: dict keys,
+dataclass and named-tuple fields, list positions, so plain orbax reads a growing NCA's
+checkpoint back as ``{'params': {'hidden': {'kernel': ...}, 'out': {'kernel': ...}}, ...}``
+(:func:`named`). Restoring takes a template of the same structure (a fresh ``init``), which
+gives the leaves back their types, or ``None`` for the stored nested dict as it is.
 A newest checkpoint that cannot be read (a crash mid-write, a corrupt file) is skipped
 with a one-line warning, the newest intact one is restored, and the unreadable ones after
 it are removed (so the resumed run can save those steps again).
@@ -16,6 +19,7 @@ first (:func:`runio.hosts.local`), so a checkpoint reads the same whatever the p
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -32,19 +36,62 @@ class CheckpointMismatch(ValueError):
     """A checkpoint whose contents do not fit the template (another configuration)."""
 
 
-def _leaves(tree: Any) -> dict[str, np.ndarray]:
-    return {f"{i:04d}": np.asarray(x) for i, x in enumerate(jax.tree.leaves(hosts.local(tree)))}
+#: Checkpoints written before the leaves were named hold them as "0000", "0001", ...
+_POSITIONAL = re.compile(r"\d{4}")
 
 
-def _fill(template: Any, stored: dict[str, np.ndarray], name: str) -> Any:
-    leaves, treedef = jax.tree.flatten(template)
-    if len(stored) != len(leaves):
-        raise CheckpointMismatch(f"{name}: {len(stored)} arrays stored, {len(leaves)} expected")
+class OldFormat(CheckpointMismatch):
+    """A checkpoint whose leaves are stored by position (ca-jax-lab 0.1) and not by name."""
+
+
+def _key(k) -> str:
+    for attr in ("key", "name", "idx"):  # DictKey, GetAttrKey, Sequence/FlattenedIndexKey
+        if hasattr(k, attr):
+            return str(getattr(k, attr))
+    return str(k)
+
+
+def path_names(path) -> tuple[str, ...]:
+    """A leaf's key path as names (``('params', 'hidden', 'kernel')``)."""
+    return tuple(_key(k) for k in path)
+
+
+def named(tree: Any) -> dict:
+    """``tree`` as nested dicts of numpy arrays keyed by its own names (what is saved)."""
+    out: dict = {}
+    for path, leaf in jax.tree_util.tree_flatten_with_path(hosts.local(tree))[0]:
+        names = path_names(path) or ("value",)
+        node = out
+        for n in names[:-1]:
+            node = node.setdefault(n, {})
+        node[names[-1]] = np.asarray(leaf)
+    return out
+
+
+def _count(stored) -> int:
+    return sum(_count(v) for v in stored.values()) if isinstance(stored, dict) else 1
+
+
+def _fill(template: Any, stored: dict, name: str) -> Any:
+    if stored and all(_POSITIONAL.fullmatch(k) for k in stored):
+        raise OldFormat(f"{name}: the checkpoint stores its arrays by position (the format "
+                        "before 0.2); train again into a new folder, or read it with "
+                        "ca-jax-lab 0.1")
+    paths, treedef = jax.tree_util.tree_flatten_with_path(template)
+    if _count(stored) != len(paths):
+        raise CheckpointMismatch(f"{name}: {_count(stored)} arrays stored, "
+                                 f"{len(paths)} expected")
     new = []
-    for i, t in enumerate(leaves):
-        a = np.asarray(stored[f"{i:04d}"])
+    for path, t in paths:
+        names = path_names(path) or ("value",)
+        node = stored
+        for n in names:
+            if not isinstance(node, dict) or n not in node:
+                raise CheckpointMismatch(f"{name}: no {'/'.join(names)!r} stored")
+            node = node[n]
+        a = np.asarray(node)
         if a.shape != np.shape(t):
-            raise CheckpointMismatch(f"{name}: array {i} has shape {a.shape}, "
+            raise CheckpointMismatch(f"{name}: {'/'.join(names)} has shape {a.shape}, "
                                      f"expected {np.shape(t)}")
         if isinstance(t, (bool, int, float)):  # counters stay Python numbers
             new.append(type(t)(a))
@@ -52,7 +99,7 @@ def _fill(template: Any, stored: dict[str, np.ndarray], name: str) -> Any:
             new.append(np.asarray(a, dtype=t.dtype))
         else:
             new.append(jax.numpy.asarray(a, dtype=np.asarray(t).dtype))
-    return jax.tree.unflatten(treedef, new)
+    return jax.tree_util.tree_unflatten(treedef, new)
 
 
 class Checkpointer:
@@ -72,7 +119,7 @@ class Checkpointer:
 
     def save(self, step: int, items: dict[str, Any]) -> None:
         """Save the pytrees ``items`` (``{name: pytree}``) as checkpoint ``step``."""
-        tree = {name: _leaves(item) for name, item in items.items()}
+        tree = {name: named(item) for name, item in items.items()}
         self._manager.save(step, args=ocp.args.StandardSave(tree), force=True)
         self._manager.wait_until_finished()
 
@@ -83,7 +130,7 @@ class Checkpointer:
                 ) -> tuple[int, dict[str, Any]]:
         """``(step, {name: pytree})`` from checkpoint ``step`` (default: the newest one that
         reads; unreadable newer ones are skipped with a warning). A template of ``None``
-        gives that item's raw leaves as a list. Raises :class:`CheckpointMismatch` when
+        gives that item's stored nested dict of numpy arrays. Raises :class:`CheckpointMismatch` when
         the stored arrays do not fit the templates, ``FileNotFoundError`` when none reads."""
         candidates = [step] if step is not None else self.steps()[::-1]
         errors, unreadable = [], []
@@ -100,7 +147,7 @@ class Checkpointer:
                     raise CheckpointMismatch(f"no {name!r} in checkpoint {s}")
                 stored = raw[name]
                 if template is None:
-                    out[name] = [np.asarray(stored[k]) for k in sorted(stored)]
+                    out[name] = jax.tree.map(np.asarray, stored)
                 else:
                     out[name] = _fill(template, stored, name)
             if step is None and unreadable:

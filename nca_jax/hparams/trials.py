@@ -52,11 +52,9 @@ from nca_jax.style import losses as style
 from nca_jax.style import score as scoring
 from nca_jax.style import vgg
 from nca_jax.targets.textures import check_texture, load_texture
-from nca_jax.train import loop
 from nca_jax.train import texture as train_texture
 from runio.errors import check
-from runio import compiling, hosts, outdir
-from runio.records import write_json
+from runio import compiling, hosts, outdir, runfolder
 
 JOB = "nca_jax.hparam_search"
 MODES = ("random", "evolve")
@@ -277,13 +275,13 @@ def run(config: SearchConfig, out_dir) -> dict | None:
     # the cheap checks first: folder (a search of the same configuration resumes), names,
     # weights
     hosts.on_main(outdir.check, out_dir, JOB, resume=True)
-    hosts.on_main(loop.check_resume, Path(out_dir), run_config(config), ())
+    hosts.on_main(runfolder.refuse, Path(out_dir), run_config(config))
     for t in config.textures:
         check_texture(t, field="textures")
     weights = vgg.load_vgg16_params(config.vgg_weights or None)  # the score is VGG's always
     targets = [load_texture(t, config.size, config.seed, field="textures") for t in config.textures]
     with outdir.claim(out_dir, JOB, resume=True) as out:  # after the inputs are known good
-        hosts.on_main(write_json, out / "run_config.json", run_config(config))
+        hosts.on_main(runfolder.guard, out, run_config(config))
         return _search(config, out, targets, weights)
 
 
@@ -351,7 +349,7 @@ def _search(config: SearchConfig, out: Path, targets, weights) -> dict | None:
                "scores": _spread(all_sc),
                "device": jax.devices()[0].device_kind, "jax_version": jax.__version__,
                "config": dataclasses.asdict(config)}
-    write_json(out / "summary.json", summary)
+    runfolder.write_summary(out, summary)
     write_report(summary, config, out)
     return summary
 

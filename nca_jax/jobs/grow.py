@@ -35,8 +35,7 @@ from nca_jax.web import model as web_model
 from nca_jax.web import page
 from runio import devices, hosts
 from runio.errors import check, finite
-from runio import outdir
-from runio.records import write_json
+from runio import outdir, runfolder
 
 JOB = "nca_jax.grow"
 OPTIMIZERS = ("both", "es", "adam")
@@ -195,7 +194,7 @@ def train(name: str, config: GrowConfig, target: np.ndarray, out: Path,
     if hosts.is_main():  # one writer across processes
         if not res.diverged:
             _figures(res.params, config, target, out, k_viz, res.records, name)
-        write_json(out / "summary.json", summary)
+        runfolder.write_summary(out, summary)
     if res.diverged:
         raise Diverged(res.diverged)
     return summary, res.params
@@ -275,8 +274,9 @@ def write_report(summaries: dict[str, dict], config: GrowConfig, out: Path) -> N
 def _start(config: GrowConfig, target: np.ndarray, out: Path, subs) -> None:
     """Refuse another configuration before writing anything; then the run's config."""
     for sub in {out, *subs}:
-        loop.check_resume(sub, run_config(config))
-    write_json(out / "run_config.json", run_config(config))
+        runfolder.refuse(sub, run_config(config), loop.BUDGET_FIELDS[:2])
+    for sub in {out, *subs}:
+        runfolder.guard(sub, run_config(config))
     figures.target_png(target, out / "target.png")
 
 

@@ -34,9 +34,8 @@ from nca_jax.train import loop
 from nca_jax.train import texture as train_texture
 from nca_jax.web import model as web_model
 from nca_jax.web import page
-from runio import devices, hosts, outdir
+from runio import devices, hosts, outdir, runfolder
 from runio.errors import check
-from runio.records import write_json
 
 JOB = "nca_jax.texture"
 TRAIN_STEPS = 1500  # default budget, over which Adam's lr decays (the CLI's default too)
@@ -286,7 +285,7 @@ def _write(config, summary, samples, target, res, out: Path, k_viz) -> None:
             frames = np.asarray(tm.to_rgb(traj, config.model))
             figures.write_gif(frames[:: max(1, config.gif_steps // 200)], out / "texture.gif",
                               fps=20, min_px=192)
-    write_json(out / "summary.json", summary)
+    runfolder.write_summary(out, summary)
     if samples is not None:
         page.write([web_model.texture_model(web_model.texture_name(config.model, config.target),
                                             res.params, config.model)], out / "page")
@@ -298,7 +297,7 @@ def run(config: TextureConfig, out_dir: str | Path) -> dict:
                          "use a smaller size, batch_size, ca_steps, pool_size or population")
     # before any heavy work: the folder, and the run it holds (resumed only if the same)
     hosts.on_main(outdir.check, out_dir, JOB, resume=True)
-    hosts.on_main(loop.check_resume, Path(out_dir), run_config(config))
+    hosts.on_main(runfolder.refuse, Path(out_dir), run_config(config), loop.BUDGET_FIELDS[:2])
     weights = vgg.load_vgg16_params(config.vgg_weights or None)  # bad weights: refused here
     target = load_texture(config.target, config.size, config.seed)
     loss = make_loss(config, target, _keys(config)[1], weights)

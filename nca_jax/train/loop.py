@@ -1,9 +1,9 @@
 """The one resumable training loop: runs any trainer (:mod:`nca_jax.train.base`) into an
 output folder.
 
-- ``run_config.json`` is written before any work; rerunning into the same folder resumes
-  from the newest readable checkpoint, and only if the configuration is the same (the
-  budget fields may change);
+- ``config.json`` is written before any work (:func:`runio.runfolder.guard`); rerunning
+  into the same folder resumes from the newest readable checkpoint, and only if the
+  configuration is the same (the budget fields may change);
 - every ``eval_every`` iterations ``evaluate(params, iteration)`` adds numbers to the
   iteration's record, and the run stops when ``reached(record)`` says so;
 - it stops at ``max_iterations`` or after ``max_seconds`` of training (JIT compilation
@@ -20,7 +20,6 @@ output folder.
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import sys
 import time
@@ -31,10 +30,10 @@ import jax
 from tqdm import tqdm
 
 from nca_jax.train.base import Trainer
-from runio import hosts
+from runio import hosts, runfolder
 from runio.checkpoint import CheckpointMismatch, Checkpointer
 from runio.errors import ConfigError, check, finite
-from runio.records import append_jsonl, differences, dumps, read_jsonl, write_json
+from runio.records import append_jsonl, dumps, read_jsonl
 
 #: Fields of a loop config that may change when a run is resumed.
 BUDGET_FIELDS = ("max_seconds", "max_iterations", "progress")
@@ -80,23 +79,6 @@ class Result(NamedTuple):
     diverged: str | None  # the message when a non-finite number stopped the run
 
 
-def check_resume(out: Path, run_config: dict, budget: tuple[str, ...] = BUDGET_FIELDS[:2]
-                 ) -> None:
-    """Refuse to resume a run of ``out`` whose recorded configuration differs (``budget``:
-    the fields a resumed run may change, named in the error; none for a search)."""
-    path = out / "run_config.json"
-    if path.exists():
-        try:
-            old = json.loads(path.read_text())
-        except ValueError:
-            old = None
-        changed = differences(old, run_config) if old is not None else []
-        if changed:
-            hint = f", or change only the budget ({', '.join(budget)})" if budget else ""
-            raise ConfigError("out", f"{out} holds a run with another configuration (differs in "
-                                     f"{', '.join(changed)}); use a new folder{hint}")
-
-
 def train(trainer: Trainer, key: jax.Array, out: Path, loop: LoopConfig, run_config: dict,
           evaluate: Callable[[Any, int], dict] | None = None,
           reached: Callable[[dict], bool] | None = None, desc: str = "train") -> Result:
@@ -104,7 +86,7 @@ def train(trainer: Trainer, key: jax.Array, out: Path, loop: LoopConfig, run_con
     or ``reached`` stops it. ``run_config`` is the job's configuration without its budget
     fields (what must match to resume)."""
     hosts.on_main(out.mkdir, parents=True, exist_ok=True)
-    ckpt = Checkpointer(out / "checkpoints", keep=loop.keep_checkpoints)
+    ckpt = Checkpointer(out / runfolder.CHECKPOINTS, keep=loop.keep_checkpoints)
     try:
         return _train(trainer, key, out, loop, run_config, evaluate, reached, desc, ckpt)
     finally:
@@ -112,23 +94,22 @@ def train(trainer: Trainer, key: jax.Array, out: Path, loop: LoopConfig, run_con
 
 
 def _train(trainer, key, out, loop, run_config, evaluate, reached, desc, ckpt) -> Result:
+    hosts.on_main(runfolder.guard, out, run_config, BUDGET_FIELDS[:2])
     state = trainer.init(key)
     counters = {"iteration": 0.0, "elapsed": 0.0, "reached_iteration": -1.0,
                 "reached_time": -1.0}
     if ckpt.latest_step() is not None:
-        hosts.on_main(check_resume, out, run_config)
         try:
             _, items = ckpt.restore({"state": state, "counters": counters})
         except (CheckpointMismatch, FileNotFoundError) as e:
             raise ConfigError("out", f"cannot resume the checkpoints in {out} ({e})") from None
         state, counters = items["state"], items["counters"]
     it = int(counters["iteration"])
-    metrics_path = out / "metrics.jsonl"
+    metrics_path = out / runfolder.METRICS
     records = [r for r in read_jsonl(metrics_path) if r.get("iteration", 0) <= it]
     writes = hosts.is_main()  # one writer across processes
 
     def start_records():
-        write_json(out / "run_config.json", run_config)
         metrics_path.write_text("".join(dumps(r) + "\n" for r in records))
     hosts.on_main(start_records)  # after every process has read the records
 

@@ -9,7 +9,6 @@ difference, so an export that does not run the same model says so.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -19,10 +18,8 @@ import numpy as np
 
 from nca_jax.nca import growing, perception
 from nca_jax.nca import texture as tm
-from nca_jax.robustness import loading
+from nca_jax import runs
 from nca_jax.web import masks
-from runio.checkpoint import Checkpointer
-from runio.errors import ConfigError
 
 FIELD = "checkpoint"
 TEXTURE_GRID = 128
@@ -42,22 +39,14 @@ class PageModel(NamedTuple):
 
 def load(run: str | Path, grid: int = 0) -> list[PageModel]:
     """The models of a run folder (``grid``: the page's grid side, 0 = the default)."""
-    p = Path(run)
-    if not p.is_dir():
-        raise ConfigError(FIELD, f"{run}: no such folder")
-    summary = p / "summary.json"
-    if summary.is_file() and "kind" in _model_config(summary):
-        return [_texture(p, grid)]
-    try:
-        folders = loading.run_folders(p)
-    except ConfigError:
-        raise ConfigError(FIELD, f"{run}: not a grow or texture run folder "
-                                 "(no summary.json, nor es/ or adam/ holding one)") from None
     out = []
-    for folder in folders:
-        m = loading.load_model(folder)
-        out.append(growing_model(growing_name(m.optimizer, p), m.params, m.mcfg, m.target,
-                                 grid))
+    for r in runs.load_runs(run):
+        if r.kind == "texture":
+            out.append(texture_model(texture_name(r.model, r.summary.get("target", r.folder.name)),
+                                     r.params, r.model, grid))
+        else:
+            out.append(growing_model(growing_name(r.optimizer, run), r.params, r.model,
+                                     r.target, grid))
     return out
 
 
@@ -77,30 +66,6 @@ def texture_model(name: str, params, mcfg: tm.TextureModelConfig, grid: int = 0)
     """A texture NCA for the page (``grid`` 0: 128)."""
     side = grid or TEXTURE_GRID
     return PageModel(name, mcfg.kind, params, mcfg, (side, side), None)
-
-
-def _model_config(summary: Path) -> dict:
-    try:
-        return json.loads(summary.read_text())["config"]["model"]
-    except (ValueError, KeyError, TypeError) as e:
-        raise ConfigError(FIELD, f"{summary}: unreadable ({type(e).__name__} {e})") from None
-
-
-def _texture(p: Path, grid: int) -> PageModel:
-    summary = json.loads((p / "summary.json").read_text())
-    mcfg = loading.dataclass_from(tm.TextureModelConfig, summary["config"]["model"])
-    ck = p / "checkpoints"
-    if not ck.is_dir() or not any(ck.iterdir()):
-        raise ConfigError(FIELD, f"{p}: not a texture checkpoint (no checkpoints/)")
-    template = tm.init_params(jax.random.PRNGKey(0), mcfg)
-    try:
-        with Checkpointer(ck) as ckpt:
-            _, items = ckpt.restore({"params": template})
-    except Exception as e:  # orbax raises many types for foreign folders
-        raise ConfigError(FIELD, f"{p}: not a texture checkpoint ({type(e).__name__}: {e})"
-                          ) from None
-    return texture_model(texture_name(mcfg, summary.get("target", p.name)), items["params"],
-                         mcfg, grid)
 
 
 def texture_name(mcfg: tm.TextureModelConfig, target: str) -> str:

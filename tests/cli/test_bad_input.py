@@ -110,7 +110,7 @@ CASES = [
     ("nca_jax.texture", ["extra"], ["unexpected arguments"]),
     # ---- nca_jax.damage
     ("nca_jax.damage", ["--checkpoint=MISSING"], ["--checkpoint", "no such folder"]),
-    ("nca_jax.damage", ["--checkpoint=EMPTY"], ["--checkpoint", "not a growing-NCA"]),
+    ("nca_jax.damage", ["--checkpoint=EMPTY"], ["--checkpoint", "not a grow or texture run"]),
     ("nca_jax.damage", ["--checkpoint=RUN", "--canvas=4"], ["--canvas", "smaller"]),
     ("nca_jax.damage", ["--checkpoint=RUN", "--canvas=100000"], ["--canvas", "[0, 4096]"]),
     ("nca_jax.damage", ["--checkpoint=RUN", "--canvas=4000", "--seeds=4096"], ["GiB"]),
@@ -204,7 +204,7 @@ def places(tmp_path_factory, run_dir):
     from nca_jax.hparams import trials
 
     (search / "job.json").write_text(json.dumps({"job": trials.JOB}))
-    (search / "run_config.json").write_text(
+    (search / "config.json").write_text(
         json.dumps(trials.run_config(trials.SearchConfig())))
     return {"FILE": root / "file", "FOREIGN": root / "foreign", "EMPTY": root / "empty",
             "JUNK": root / "junk.png", "SMALL": root / "small.png", "MISSING": root / "missing",

@@ -1,7 +1,6 @@
 import json
 
 import numpy as np
-import pytest
 
 from runio.records import append_jsonl, differences, read_jsonl, write_json
 

@@ -33,11 +33,11 @@ def test_the_job_refuses_a_folder_of_another_configuration_before_simulating(tmp
     out.mkdir()
     (out / "job.json").write_text(json.dumps({"job": texture.JOB}))
     other = texture.run_config(texture.TextureConfig(target="grayscott:maze", size=16))
-    (out / "run_config.json").write_text(json.dumps(other))
+    (out / "config.json").write_text(json.dumps(other))
     with pytest.raises(ConfigError, match="another configuration .*target") as e:
         texture.run(config, out)
     assert e.value.field == "out"
-    assert sorted(p.name for p in out.iterdir()) == ["job.json", "run_config.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["config.json", "job.json"]
 
 
 def test_the_search_refuses_a_bad_name_before_simulating_the_good_ones(tmp_path, no_simulation):

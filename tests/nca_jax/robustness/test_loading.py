@@ -30,10 +30,10 @@ def test_load_model_restores_the_last_checkpoint(run_dir):
 def test_load_model_bad_folders(tmp_path, run_dir):
     with pytest.raises(ConfigError, match="no such folder"):
         loading.load_model(tmp_path / "missing")
-    with pytest.raises(ConfigError, match="not a growing-NCA checkpoint"):
+    with pytest.raises(ConfigError, match="not a run folder"):
         loading.load_model(tmp_path)
     (tmp_path / "summary.json").write_text(json.dumps({"hello": 1}))
-    with pytest.raises(ConfigError, match="not a growing-NCA checkpoint"):
+    with pytest.raises(ConfigError, match="not a grow or texture run"):
         loading.load_model(tmp_path)
     (tmp_path / "summary.json").write_text((run_dir / "summary.json").read_text())
     with pytest.raises(ConfigError, match="no checkpoints"):
