@@ -79,41 +79,55 @@ class Result(NamedTuple):
     diverged: str | None  # the message when a non-finite number stopped the run
 
 
-def train(trainer: Trainer, key: jax.Array, out: Path, loop: LoopConfig, run_config: dict,
+def train(trainer: Trainer, key: jax.Array, out: str | Path | None = None,
+          loop: LoopConfig | None = None, run_config: dict | None = None,
           evaluate: Callable[[Any, int], dict] | None = None,
           reached: Callable[[dict], bool] | None = None, desc: str = "train") -> Result:
-    """Run ``trainer`` from ``init(key)`` (or from the checkpoint in ``out``) until a budget
-    or ``reached`` stops it. ``run_config`` is the job's configuration without its budget
-    fields (what must match to resume)."""
+    """Run ``trainer`` from ``init(key)`` until a budget of ``loop`` or ``reached`` stops
+    it; returns the final state, parameters and per-iteration metrics.
+
+    With ``out`` (a run folder, :mod:`runio.runfolder`) it checkpoints, writes
+    ``metrics.jsonl`` and ``config.json`` (``run_config``: the job's configuration without
+    its budget fields, what must match to resume), and resumes from the newest checkpoint
+    there. Without ``out`` nothing is written: training from a notebook."""
+    if loop is None:
+        raise TypeError("train() needs loop=LoopConfig(max_iterations=... or max_seconds=...)")
+    if out is None:
+        return _train(trainer, key, None, loop, {}, evaluate, reached, desc, None)
+    out = Path(out)
     hosts.on_main(out.mkdir, parents=True, exist_ok=True)
     ckpt = Checkpointer(out / runfolder.CHECKPOINTS, keep=loop.keep_checkpoints)
     try:
-        return _train(trainer, key, out, loop, run_config, evaluate, reached, desc, ckpt)
+        return _train(trainer, key, out, loop, run_config or {}, evaluate, reached, desc, ckpt)
     finally:
         ckpt.close()
 
 
 def _train(trainer, key, out, loop, run_config, evaluate, reached, desc, ckpt) -> Result:
-    hosts.on_main(runfolder.guard, out, run_config, BUDGET_FIELDS[:2])
     state = trainer.init(key)
     counters = {"iteration": 0.0, "elapsed": 0.0, "reached_iteration": -1.0,
                 "reached_time": -1.0}
-    if ckpt.latest_step() is not None:
-        try:
-            _, items = ckpt.restore({"state": state, "counters": counters})
-        except (CheckpointMismatch, FileNotFoundError) as e:
-            raise ConfigError("out", f"cannot resume the checkpoints in {out} ({e})") from None
-        state, counters = items["state"], items["counters"]
+    records, writes = [], hosts.is_main()  # one writer across processes
+    if out is not None:
+        hosts.on_main(runfolder.guard, out, run_config, BUDGET_FIELDS[:2])
+        if ckpt.latest_step() is not None:
+            try:
+                _, items = ckpt.restore({"state": state, "counters": counters})
+            except (CheckpointMismatch, FileNotFoundError) as e:
+                raise ConfigError("out", f"cannot resume the checkpoints in {out} ({e})"
+                                  ) from None
+            state, counters = items["state"], items["counters"]
+        metrics_path = out / runfolder.METRICS
+        records = [r for r in read_jsonl(metrics_path)
+                   if r.get("iteration", 0) <= counters["iteration"]]
+
+        def start_records():
+            metrics_path.write_text("".join(dumps(r) + "\n" for r in records))
+        hosts.on_main(start_records)  # after every process has read the records
+    writes = writes and out is not None
     it = int(counters["iteration"])
-    metrics_path = out / runfolder.METRICS
-    records = [r for r in read_jsonl(metrics_path) if r.get("iteration", 0) <= it]
-    writes = hosts.is_main()  # one writer across processes
 
-    def start_records():
-        metrics_path.write_text("".join(dumps(r) + "\n" for r in records))
-    hosts.on_main(start_records)  # after every process has read the records
-
-    progress = loop.progress and writes
+    progress = loop.progress and hosts.is_main()
     if progress:
         print(f"{desc}: compiling…", file=sys.stderr, flush=True)
     t0 = time.perf_counter()
@@ -152,7 +166,7 @@ def _train(trainer, key, out, loop, run_config, evaluate, reached, desc, ckpt) -
             rec.update(evaluate(trainer.params(state), it))
             bad = [k for k, v in rec.items() if not math.isfinite(v)]
         if bad:
-            last = ckpt.latest_step()
+            last = ckpt.latest_step() if ckpt is not None else None
             kept = (f"kept the last good checkpoint (iteration {last})" if last is not None
                     else "no checkpoint had been written yet")
             diverged = f"{desc}: non-finite {', '.join(bad)} at iteration {it}; {kept}"
@@ -168,7 +182,7 @@ def _train(trainer, key, out, loop, run_config, evaluate, reached, desc, ckpt) -
         stop = stop_reason()
         if by_time:  # each process has its own clock: process 0's decides, for all
             stop = hosts.agree(stop)
-        if it % loop.checkpoint_every == 0 or stop is not None:
+        if ckpt is not None and (it % loop.checkpoint_every == 0 or stop is not None):
             ckpt.save(it, {"state": state, "params": trainer.params(state),
                            "counters": counters})
         bar.update(position() - bar.n)

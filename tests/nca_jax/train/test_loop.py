@@ -133,3 +133,14 @@ def test_bad_loop_configs(kw, field):
     with pytest.raises(ConfigError) as e:
         loop.LoopConfig(**{"max_iterations": 5, **kw})
     assert e.value.field == field
+
+
+def test_without_a_folder_nothing_is_written_and_the_result_is_the_same(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    res = loop.train(walk(), jax.random.PRNGKey(0), loop=config())
+    assert list(tmp_path.iterdir()) == []
+    assert res.iterations == 7 and float(res.params) == pytest.approx(reference(7)[-1], abs=1e-5)
+    np.testing.assert_allclose([r["loss"] for r in res.records], reference(7), rtol=1e-5,
+                               atol=1e-6)
+    with pytest.raises(TypeError, match="LoopConfig"):
+        loop.train(walk(), jax.random.PRNGKey(0))
