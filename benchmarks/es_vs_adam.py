@@ -121,7 +121,7 @@ def method_configs(base, target: str, method: str, population: int | None = None
     if method != "adam":
         es = dataclasses.replace(es, strategy=method, sigma=None, lr=None)
         if CASES[target] > 9:
-            es = dataclasses.replace(es, lr=es.lr * LARGE_TARGET_LR, **LARGE_TARGET_ES)
+            es = dataclasses.replace(es, lr=es.lr_value * LARGE_TARGET_LR, **LARGE_TARGET_ES)
         if lr is not None:
             es = dataclasses.replace(es, lr=lr)
     return es, adam
@@ -149,7 +149,7 @@ def run_one(grow, target: str, method: str, seed: int, max_seconds: float,
             "persistence": (s["persistence"] or {}).get("ratio"),
             "iterations": s["iterations"], "rollouts": s["rollouts"],
             "devices_used": s["devices_used"], "wall_time_s": s["wall_time_s"],
-            "config": {"es_sigma": es.sigma, "es_lr": es.lr, "population": es.population,
+            "config": {"es_sigma": es.sigma_value, "es_lr": es.lr_value, "population": es.population,
                        "pool_below": es.pool_below,
                        "max_seconds": max_seconds} if method != "adam" else
                       {"adam_lr": cfg.adam.lr, "lr_schedule": cfg.adam.lr_schedule,

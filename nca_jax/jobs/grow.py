@@ -246,7 +246,7 @@ def write_report(summaries: dict[str, dict], config: GrowConfig, out: Path) -> N
         "",
         f"Target loss {config.target_loss:g} (MSE on RGBA, fresh rollouts from the seed); "
         f"ES: {config.es.strategy}, population {config.es.population}, "
-        f"σ={config.es.sigma:g}, lr {config.es.lr:g}, "
+        f"σ={config.es.sigma_value:g}, lr {config.es.lr_value:g}, "
         + _averaged(config.es.average, "the mean") +
         f"pool {config.es.pool_size if config.es.pool else 'off'}, "
         f"population split over {es_devices} device(s); "

@@ -41,7 +41,7 @@ class ESConfig:
     population: int = 64
     sigma: float | None = None  # None: the strategy's default (strategies.STRATEGIES)
     optimizer: str = "adam"  # the optax optimiser of the mean (strategies that have one)
-    lr: float | None = None  # None: the strategy's default
+    lr: float | None = None  # None: the strategy's default (strategies.lr_of)
     antithetic: bool = True  # OpenAI-ES (PGPE, ARS and CR-FM-NES always mirror)
     std_lr: float = 0.0  # SNES, PGPE: learning rate of σ (0: the algorithm's default)
     max_velocity: float = 0.0  # PGPE's ClipUp: largest step (0: 2 × lr)
@@ -73,10 +73,6 @@ class ESConfig:
 
     def __post_init__(self):
         spec = strategies.check_name(self.strategy)
-        if self.sigma is None:
-            object.__setattr__(self, "sigma", spec.sigma)
-        if self.lr is None:
-            object.__setattr__(self, "lr", spec.lr)
         check(self.fitness in FITNESS, "fitness", f"must be one of {FITNESS}, got {self.fitness!r}")
         check(2 <= self.population <= 1_000_000, "population",
               f"must be in [2, 10^6], got {self.population}")
@@ -84,10 +80,10 @@ class ESConfig:
         check(not (mirrored and self.population % 2), "population",
               f"must be even with antithetic sampling ({self.strategy}), "
               f"got {self.population}")
-        check(finite(self.sigma) and self.sigma > 0, "sigma",
-              f"must be a finite number > 0, got {self.sigma}")
-        check(not spec.has_optimizer or (finite(self.lr) and 0 < self.lr <= 1), "lr",
-              f"must be in (0, 1], got {self.lr}")
+        check(self.sigma is None or (finite(self.sigma) and self.sigma > 0), "sigma",
+              f"must be a finite number > 0 (or None: the strategy's), got {self.sigma}")
+        check(self.lr is None or not spec.has_optimizer or (finite(self.lr) and 0 < self.lr <= 1),
+              "lr", f"must be in (0, 1] (or None: the strategy's), got {self.lr}")
         check(finite(self.std_lr) and self.std_lr >= 0, "std_lr",
               f"must be a finite number >= 0 (0: the algorithm's default), got {self.std_lr}")
         check(finite(self.max_velocity) and self.max_velocity >= 0, "max_velocity",
@@ -113,6 +109,16 @@ class ESConfig:
     def rollouts_per_iteration(self) -> int:
         return self.population * self.batch_size
 
+    @property
+    def sigma_value(self) -> float:
+        """σ as used: the field, or the strategy's default."""
+        return strategies.sigma_of(self.strategy, self.sigma)
+
+    @property
+    def lr_value(self) -> float:
+        """The mean's learning rate as used: the field, or the strategy's default."""
+        return strategies.lr_of(self.strategy, self.lr)
+
 
 def dead_last(fitness, ys, threshold: float = 0.1):
     """Fitness for ranking: members all of whose grids ``ys[i]`` died get ``DEAD_FITNESS``
@@ -131,7 +137,9 @@ def commit_best(pool_, idx, x, ys, fitness, threshold: float = 0.1, enabled=True
 
 def strategy(mcfg: growing.ModelConfig, cfg: ESConfig):
     """``(algorithm, params)`` of the configured evosax strategy for this model."""
-    return strategies.build(cfg, growing.init_params(jax.random.PRNGKey(0), mcfg))
+    return strategies.build(growing.init_params(jax.random.PRNGKey(0), mcfg), cfg.strategy,
+                            cfg.population, cfg.sigma, cfg.lr, cfg.optimizer, cfg.antithetic,
+                            cfg.std_lr, cfg.max_velocity, cfg.elite_ratio)
 
 
 def make(mcfg: growing.ModelConfig, cfg: ESConfig, target: jnp.ndarray,
@@ -176,5 +184,5 @@ def make(mcfg: growing.ModelConfig, cfg: ESConfig, target: jnp.ndarray,
     return evolution.make(
         es, es_params, lambda key: growing.init_params(key, mcfg), evaluate,
         init_extra=lambda key: pool.init(x0, cfg.pool_size if cfg.pool else 1),
-        lr=cfg.lr, decay_thresholds=cfg.decay_thresholds, decay_factors=cfg.decay_factors,
+        lr=cfg.lr_value, decay_thresholds=cfg.decay_thresholds, decay_factors=cfg.decay_factors,
         mesh=mesh, average=cfg.average)

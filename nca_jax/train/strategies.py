@@ -138,11 +138,37 @@ def check_name(name: str) -> Spec:
     return STRATEGIES[name]
 
 
-def build(cfg, template) -> tuple[Any, Any]:
-    """``(algorithm, params)`` of ``cfg.strategy`` for parameters shaped like ``template``."""
-    spec = check_name(cfg.strategy)
-    es = spec.build(cfg.population, template, cfg)
-    return es, spec.params(es, cfg)
+class _Settings(NamedTuple):  # what the builders above read, defaults resolved
+    sigma: float
+    lr: float
+    optimizer: str
+    antithetic: bool
+    std_lr: float
+    max_velocity: float
+    elite_ratio: float
+
+
+def sigma_of(strategy: str, sigma: float | None) -> float:
+    """``sigma``, or the strategy's default σ when None."""
+    return check_name(strategy).sigma if sigma is None else sigma
+
+
+def lr_of(strategy: str, lr: float | None) -> float:
+    """``lr``, or the strategy's default learning rate when None (NaN: it has none)."""
+    return check_name(strategy).lr if lr is None else lr
+
+
+def build(template, strategy: str, population: int, sigma: float | None = None,
+          lr: float | None = None, optimizer: str = "adam", antithetic: bool = True,
+          std_lr: float = 0.0, max_velocity: float = 0.0, elite_ratio: float = 0.5
+          ) -> tuple[Any, Any]:
+    """``(algorithm, params)`` of evosax strategy ``strategy`` for parameters shaped like
+    ``template``; σ and lr None: the strategy's defaults (:data:`STRATEGIES`)."""
+    spec = check_name(strategy)
+    s = _Settings(sigma_of(strategy, sigma), lr_of(strategy, lr), optimizer, antithetic,
+                  std_lr, max_velocity, elite_ratio)
+    es = spec.build(population, template, s)
+    return es, spec.params(es, s)
 
 
 def has_learning_rate(es_state) -> bool:

@@ -172,19 +172,6 @@ def adam_step(state: AdamState, data, update_rate, loss_fn: LossFn, mcfg,
 # ---------------------------------------------------------------------------- ES
 
 
-@dataclasses.dataclass(frozen=True)
-class _StrategyFields:  # what nca_jax.train.strategies.build reads
-    strategy: str
-    population: int
-    sigma: float
-    lr: float
-    optimizer: str
-    antithetic: bool = True
-    std_lr: float = 0.0
-    max_velocity: float = 0.0
-    elite_ratio: float = 0.5
-
-
 def split_evolved(params, cfg: TextureTrainConfig):
     """``(evolved, fixed)``: the part of a parameter set the strategy evolves
     (``es_layers``) and the layers it keeps."""
@@ -200,9 +187,9 @@ def with_evolved(fixed, part, cfg: TextureTrainConfig):
 
 def strategy(mcfg, cfg: TextureTrainConfig):
     """``(algorithm, params)`` of the configured evosax strategy for this model."""
-    fields = _StrategyFields(cfg.strategy, cfg.population, cfg.sigma, cfg.lr, cfg.es_optimizer)
     template, _ = split_evolved(tm.init_params(jax.random.PRNGKey(0), mcfg), cfg)
-    return strategies.build(fields, template)
+    return strategies.build(template, cfg.strategy, cfg.population, cfg.sigma, cfg.lr,
+                            cfg.es_optimizer)
 
 
 class ESExtra(NamedTuple):

@@ -73,7 +73,7 @@ def test_large_targets_run_es_at_a_third_of_the_rate_with_a_late_pool():
     assert es.strategy == "snes" and es.pool_below == 0.025 and es.pool
     assert base.es.pool_below == float("inf")  # the carrot's pool takes every generation
     assert es.lr == pytest.approx(strategies.STRATEGIES["snes"].lr / 3)
-    assert es.sigma == strategies.STRATEGIES["snes"].sigma
+    assert es.sigma_value == strategies.STRATEGIES["snes"].sigma
     es, adam = es_vs_adam.method_configs(base, "rabbit_face", "adam")
     assert es == base.es and (adam.lr, adam.lr_schedule) == (4e-3, "piecewise")
 

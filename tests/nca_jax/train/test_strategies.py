@@ -20,7 +20,7 @@ def quadratic(population, extra, iteration, key):
 
 
 @dataclasses.dataclass(frozen=True)
-class Cfg:  # the strategy fields the zoo reads (ESConfig has them too)
+class Cfg:  # the strategy settings of strategies.build
     strategy: str
     population: int = 16
     sigma: float = 0.1
@@ -40,7 +40,7 @@ def distance(params):
 def test_each_strategy_approaches_the_optimum_of_a_quadratic(name):
     cfg = Cfg(name)
     template = jax.tree.map(jnp.zeros_like, OPTIMUM)
-    algo, params = strategies.build(cfg, template)
+    algo, params = strategies.build(template, **dataclasses.asdict(cfg))
     trainer = evolution.make(algo, params, lambda key: template, quadratic, lr=cfg.lr)
     state = trainer.init(jax.random.PRNGKey(0))
     start = distance(trainer.params(state))
@@ -55,7 +55,7 @@ def test_each_strategy_approaches_the_optimum_of_a_quadratic(name):
 def test_learning_rate_decays_at_the_thresholds_and_stays_decayed():
     cfg = Cfg("open_es", lr=0.1)
     template = jax.tree.map(jnp.zeros_like, OPTIMUM)
-    algo, params = strategies.build(cfg, template)
+    algo, params = strategies.build(template, **dataclasses.asdict(cfg))
     losses = iter([5.0, 0.5, 5.0])  # mean losses handed in by a fake evaluation
 
     def fake(population, extra, iteration, key):
@@ -73,10 +73,14 @@ def test_learning_rate_decays_at_the_thresholds_and_stays_decayed():
     assert float(state.es_state.opt_state.hyperparams["learning_rate"]) == pytest.approx(0.05)
 
 
-def test_es_config_fills_each_strategys_defaults_and_checks_pairs():
+def test_es_config_resolves_each_strategys_defaults_and_checks_pairs():
     for name, spec in strategies.STRATEGIES.items():
         c = es.ESConfig(strategy=name)
-        assert c.sigma == spec.sigma and (c.lr == spec.lr or np.isnan(spec.lr))
+        assert c.sigma is None and c.lr is None  # the config holds what was given
+        assert c.sigma_value == spec.sigma and (c.lr_value == spec.lr or np.isnan(spec.lr))
+        swapped = dataclasses.replace(es.ESConfig(strategy="open_es"), strategy=name)
+        assert swapped.sigma_value == spec.sigma  # swapping strategies needs no sigma=None
+    assert es.ESConfig(sigma=0.02, lr=0.03).sigma_value == 0.02
     from runio.errors import ConfigError
 
     with pytest.raises(ConfigError, match="even") as e:

@@ -1,0 +1,201 @@
+"""Flags generated from config dataclasses: the library owns every default, the CLI only
+names its flags, groups them and says what each does.
+
+A CLI lists its flags by group; each :func:`flag` names the config field(s) it sets::
+
+    SPEC = Spec(GrowConfig, {
+        "target": [flag("target", "Emoji or image file."), flag("size", "Cells per side.")],
+        "ES": [flag("es.population", "ES population size.", name="population")],
+        "run": [plain("out")],          # a flag the CLI defines itself (not a config field)
+    })
+    SPEC.define()                       # absl flags: type, default and choices from the field
+    config = SPEC.build()               # the config the parsed flags describe
+
+The flag's type comes from the field's annotation (bool, int, float, str, ``X | None``,
+``tuple[X, ...]`` as a comma-separated list), its default from the dataclass (the class
+default, so that ``None`` keeps meaning "the library decides"), its choices from
+``choices=`` (a library constant). A flag marked ``preset=True`` defaults to ``None``: the
+value comes from the base config that ``build(base=...)`` is given (a named preset).
+:meth:`Spec.flag_names` maps fields to flags for one-line errors; :meth:`Spec.help` is the
+grouped ``--help``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from typing import Any, NamedTuple
+
+from absl import flags
+
+from runio.errors import ConfigError, within
+
+
+class Flag(NamedTuple):
+    fields: tuple[str, ...]  # dotted config fields the flag sets (empty: a plain flag)
+    help: str
+    name: str
+    choices: tuple[str, ...] | None = None
+    preset: bool = False
+
+
+def flag(fields: str | tuple[str, ...], help: str, name: str | None = None,
+         choices=None, preset: bool = False) -> Flag:
+    """A flag setting config field(s) ``fields`` (dotted: ``"es.lr"``; several fields: one
+    flag sets them all); its name defaults to the first field's last part."""
+    fields = (fields,) if isinstance(fields, str) else tuple(fields)
+    return Flag(fields, help, name or fields[0].rsplit(".", 1)[-1],
+                tuple(choices) if choices is not None else None, preset)
+
+
+def plain(name: str) -> Flag:
+    """A flag the CLI defines itself (``--out``, ``--devices``): listed in the help only."""
+    return Flag((), "", name)
+
+
+def field_type(cls: type, path: str) -> tuple[Any, Any]:
+    """``(annotation, class default)`` of the dotted field ``path`` of dataclass ``cls``."""
+    *parents, last = path.split(".")
+    for p in parents:
+        cls = typing.get_type_hints(cls)[p]
+    f = {f.name: f for f in dataclasses.fields(cls)}[last]
+    default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+    return typing.get_type_hints(cls)[last], default
+
+
+def _unwrap(annotation) -> tuple[Any, bool]:
+    """``X | None`` → ``(X, True)``; others ``(annotation, False)``."""
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return args[0], True
+    return annotation, False
+
+
+def _element(annotation) -> type | None:
+    """``tuple[X, ...]`` → X; None for scalars."""
+    if typing.get_origin(annotation) is tuple:
+        return typing.get_args(annotation)[0]
+    return None
+
+
+class Spec:
+    """The flags of one CLI: the config class they build and the flags by group."""
+
+    def __init__(self, cls: type, groups: dict[str, list[Flag]]):
+        self.cls, self.groups = cls, groups
+        self.flags = [f for fs in groups.values() for f in fs]
+
+    def define(self, flag_values: flags.FlagValues = flags.FLAGS) -> None:
+        """Define every config flag with the field's type, default and choices."""
+        for f in self.flags:
+            if not f.fields:
+                continue
+            annotation, default = field_type(self.cls, f.fields[0])
+            kind, _ = _unwrap(annotation)
+            if f.preset:
+                default = None
+            element = _element(kind)
+            kw = dict(flag_values=flag_values)
+            if element is not None:
+                value = None if default is None else [str(v) for v in default]
+                flags.DEFINE_list(f.name, value, f.help, **kw)
+            elif kind is bool:
+                flags.DEFINE_bool(f.name, default, f.help, **kw)
+            elif kind is int:
+                flags.DEFINE_integer(f.name, default, f.help, **kw)
+            elif kind is float:
+                flags.DEFINE_float(f.name, default, f.help, **kw)
+            elif f.choices is not None:
+                flags.DEFINE_enum(f.name, default, list(f.choices), f.help, **kw)
+            else:
+                flags.DEFINE_string(f.name, default, f.help, **kw)
+
+    def values(self, flag_values: flags.FlagValues = flags.FLAGS) -> dict[str, Any]:
+        """``{dotted field: value}`` from the parsed flags (preset flags left unset are
+        left out); a list flag's items converted to the field's element type."""
+        out = {}
+        for f in self.flags:
+            if not f.fields:
+                continue
+            value = flag_values[f.name].value
+            if value is None and f.preset:
+                continue
+            annotation, _ = field_type(self.cls, f.fields[0])
+            element = _element(_unwrap(annotation)[0])
+            if element is not None and value is not None:
+                try:
+                    value = tuple(element(v) for v in value)
+                except ValueError:
+                    raise ConfigError(f.fields[0], f"expected comma-separated "
+                                                   f"{element.__name__}s") from None
+            for path in f.fields:
+                out[path] = value
+        return out
+
+    def build(self, base: Any = None, flag_values: flags.FlagValues = flags.FLAGS,
+              **fixed: Any) -> Any:
+        """The config the parsed flags describe, on top of ``base`` (default: the class
+        defaults); ``fixed`` (dotted fields) overrides both."""
+        return replace(base if base is not None else self.cls(),
+                       {**self.values(flag_values), **fixed})
+
+    def flag_names(self) -> dict[str, str]:
+        """``{dotted field: flag name}`` for every field a flag sets."""
+        return {path: f.name for f in self.flags for path in f.fields}
+
+    def help(self, flag_values: flags.FlagValues = flags.FLAGS) -> str:
+        """The grouped help: one line per flag, ``--name=default  what it does``."""
+        lines = []
+        for group, fs in self.groups.items():
+            lines.append(f"{group}:")
+            for f in fs:
+                fl = flag_values[f.name]
+                default = fl.default
+                if isinstance(default, (list, tuple)):
+                    default = ",".join(map(str, default))
+                shown = (" (default: the preset's)" if f.preset else
+                         "" if default is None or default == "" else f" (default: {default})")
+                choices = f" [{'|'.join(fl.enum_values)}]" if getattr(fl, "enum_values", None) \
+                    else ""
+                text = " ".join((f.help or fl.help or "").split())
+                lines.append(f"  --{f.name}{choices}{shown}  {text}")
+        return "\n".join(lines)
+
+
+def replace(config: Any, values: dict[str, Any]) -> Any:
+    """``config`` with dotted fields replaced, each nested dataclass built once (so its
+    checks see all of its new values together); errors name the dotted field."""
+    own = {k: v for k, v in values.items() if "." not in k}
+    nested: dict[str, dict[str, Any]] = {}
+    for k, v in values.items():
+        if "." in k:
+            head, rest = k.split(".", 1)
+            nested.setdefault(head, {})[rest] = v
+    for head, sub in nested.items():
+        with within(head):
+            own[head] = replace(getattr(config, head), sub)
+    kwargs = {f.name: getattr(config, f.name) for f in dataclasses.fields(config) if f.init}
+    kwargs.update(own)
+    return type(config)(**kwargs)
+
+
+def check_defaults(spec: Spec, presets: dict[str, Any] | None = None) -> list[str]:
+    """The flags whose default differs from the library's class default (or, for preset
+    flags, is not None), and preset fields not marked as preset flags: empty when the CLI
+    owns no default. ``presets``: named configs built by the library."""
+    bad = []
+    for f in spec.flags:
+        if not f.fields:
+            continue
+        _, default = field_type(spec.cls, f.fields[0])
+        value = flags.FLAGS[f.name].default
+        if isinstance(value, list):
+            value = tuple(type(d)(v) for d, v in zip(default, value)) if default else value
+        if f.preset:
+            if value is not None:
+                bad.append(f"--{f.name}: a preset flag with default {value!r}")
+        elif value != default:
+            bad.append(f"--{f.name}: default {value!r}, library {default!r}")
+    return bad
+
