@@ -12,23 +12,33 @@ from __future__ import annotations
 
 from absl import flags
 
+from ca_search.density import IC_KINDS
+from ca_search.measure import TASKS, MeasureConfig
 from runio.cli import fail, run
+from runio.flagdefs import Spec, flag, plain
 
 FLAGS = flags.FLAGS
+
+SPEC = Spec(MeasureConfig, {
+    "rule": [plain("rule"), plain("wolfram"), plain("radius")],
+    "measurement": [
+        flag("task", "What to measure.", choices=TASKS),
+        flag("n_cells", "Lattice size N (periodic), in [2r+1, 100000]."),
+        flag("n_ics", "Initial conditions to average over (default 10000 for density, 10 for "
+             "chaos)."),
+        flag("max_steps", "Steps M (default 2N for density, 150 for chaos)."),
+        flag("ic", "IC sampler: unbiased (p=1/2 per bit) or flat (density uniform on [0,1]).",
+             choices=IC_KINDS),
+        flag("compress_level", "zlib level for the chaos task (9 = definition)."),
+        flag("seed", "Random seed for the ICs."),
+        flag("diagram", "Write a space-time diagram PNG of one IC here."),
+    ],
+})
+SPEC.define()
 flags.DEFINE_string("rule", "gkl", "Rule: lexicographic hex, or a catalogue name (gkl, majority).")
 flags.DEFINE_integer("wolfram", None, "Elementary rule (r=1) by Wolfram number 0..255; "
                      "replaces --rule.")
 flags.DEFINE_integer("radius", 3, "Rule radius r, 1..4 (checked against the hex length).")
-flags.DEFINE_integer("n_cells", 149, "Lattice size N (periodic), in [2r+1, 100000].")
-flags.DEFINE_integer("n_ics", None, "Initial conditions to average over "
-                     "(default 10000 for density, 10 for chaos).")
-flags.DEFINE_integer("max_steps", None, "Steps M (default 2N for density, 150 for chaos).")
-flags.DEFINE_enum("ic", "unbiased", ["unbiased", "flat"], "IC sampler: unbiased (p=1/2 per "
-                  "bit) or flat (density uniform on [0,1]).")
-flags.DEFINE_enum("task", "density", ["density", "chaos"], "What to measure.")
-flags.DEFINE_integer("seed", 0, "Random seed for the ICs.")
-flags.DEFINE_string("diagram", None, "Write a space-time diagram PNG of one IC here.")
-flags.DEFINE_integer("compress_level", 9, "zlib level for the chaos task (9 = definition).")
 
 
 def resolve_rule():
@@ -53,10 +63,7 @@ def main(argv):
     from ca_search import measure
     from runio.records import dumps
 
-    config = measure.MeasureConfig(task=FLAGS.task, n_cells=FLAGS.n_cells, n_ics=FLAGS.n_ics,
-                                   max_steps=FLAGS.max_steps, ic=FLAGS.ic, seed=FLAGS.seed,
-                                   compress_level=FLAGS.compress_level,
-                                   diagram=FLAGS.diagram or "")
+    config = SPEC.build()
     bits = resolve_rule()
     label = measure.describe_rule(bits, FLAGS.wolfram)
     result = measure.measure(bits, config, label)
@@ -65,7 +72,5 @@ def main(argv):
     print(dumps(result))
 
 
-FLAG_NAMES: dict[str, str] = {}  # every config field is named after its flag
-
 if __name__ == "__main__":
-    run(main, FLAG_NAMES)
+    run(main, SPEC)

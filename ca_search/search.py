@@ -15,7 +15,7 @@ from ca_search import search_flags  # noqa: E402  (importing evosax computes)
 from runio import devices  # noqa: E402
 from runio.cli import require, run  # noqa: E402
 
-search_flags.define()
+search_flags.define(search_flags.SEARCH)
 FLAGS = flags.FLAGS
 
 
@@ -23,14 +23,12 @@ def main(argv):
     from ca_search.experiment import run_search
 
     require(bool(FLAGS.out), "--out is required: the folder for results")
-    config = search_flags.config()
+    config = search_flags.SEARCH.build()
     mesh = devices.population_mesh(devices.parse_devices(FLAGS.devices))
     summary = run_search(config, FLAGS.out, overwrite=FLAGS.overwrite, mesh=mesh)
     print(f"best fitness {summary['best_fitness_mean']:.4f} ± {summary['best_fitness_std']:.4f}"
           f" over {config.trials} trials; results in {FLAGS.out}")
 
 
-FLAG_NAMES: dict[str, str] = {}  # every config field is named after its flag
-
 if __name__ == "__main__":
-    run(main, FLAG_NAMES)
+    run(main, search_flags.SEARCH)

@@ -18,7 +18,7 @@ from ca_search import search_flags  # noqa: E402  (importing evosax computes)
 from runio import devices  # noqa: E402
 from runio.cli import require, run  # noqa: E402
 
-search_flags.define(task_and_strategy=False)
+search_flags.define(search_flags.TABLE1)
 FLAGS = flags.FLAGS
 
 
@@ -26,12 +26,10 @@ def main(argv):
     from ca_search.reproduce import run_table1
 
     require(bool(FLAGS.out), "--out is required: the folder for results")
-    base = search_flags.config()
+    base = search_flags.TABLE1.build()
     mesh = devices.population_mesh(devices.parse_devices(FLAGS.devices))
     print(run_table1(FLAGS.out, base, FLAGS.overwrite, mesh))
 
 
-FLAG_NAMES: dict[str, str] = {}  # every config field is named after its flag
-
 if __name__ == "__main__":
-    run(main, FLAG_NAMES)
+    run(main, search_flags.TABLE1)

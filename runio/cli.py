@@ -58,7 +58,25 @@ def describe(error: ConfigError, overrides: Mapping[str, str] | None = None) -> 
     return f"--{name}{shown}: {error.message}"
 
 
-def _parse(argv: list[str]) -> list[str]:
+HELP = ("--help", "-h", "--helpshort", "-?")
+
+
+def _help(argv: list[str], spec) -> None:
+    """``--help``: the CLI's own flags, grouped, one line each (``--helpfull``: absl's)."""
+    if spec is None or not any(a in HELP for a in argv[1:]):
+        return
+    import __main__
+
+    doc = (getattr(__main__, "__doc__", None) or "").strip()
+    print(doc.split("\n\n")[0] if doc else argv[0])
+    print()
+    print(spec.help())
+    print("\n(--helpfull: every flag, absl's and the libraries' included)")
+    sys.exit(0)
+
+
+def _parse(argv: list[str], spec=None) -> list[str]:
+    _help(argv, spec)
     try:
         rest = flags.FLAGS(argv)
     except flags.Error as e:
@@ -78,19 +96,29 @@ def _guarded(main: Callable[[list[str]], object], argv: list[str],
         fail(describe(e, flag_names))
 
 
+def _names(flag_names) -> tuple[Mapping[str, str] | None, object]:
+    """``(field → flag mapping, spec)`` from a :class:`runio.flagdefs.Spec` or a mapping."""
+    if hasattr(flag_names, "flag_names"):
+        return flag_names.flag_names(), flag_names
+    return flag_names, None
+
+
 def invoke(main: Callable[[list[str]], object], argv: list[str],
-           flag_names: Mapping[str, str] | None = None) -> object:
+           flag_names=None) -> object:
     """Parse ``argv`` (program name first) and call ``main`` exactly as :func:`run` does,
     without ``absl.app``'s process set-up, so one process can try many command lines (the
     tests do). Bad input raises ``SystemExit(2)`` after its one ``error:`` line."""
-    return _guarded(main, _parse(argv), flag_names)
+    names, spec = _names(flag_names)
+    return _guarded(main, _parse(argv, spec), names)
 
 
-def run(main: Callable[[list[str]], object], flag_names: Mapping[str, str] | None = None) -> None:
+def run(main: Callable[[list[str]], object], flag_names=None) -> None:
     """``absl.app.run`` with one-line errors; a :class:`ConfigError` from ``main`` exits 2
-    naming the flag (``flag_names`` maps config fields to flags where the names differ)."""
+    naming the flag. ``flag_names``: the CLI's :class:`runio.flagdefs.Spec` (which also
+    gives ``--help``), or a mapping of config fields to flags where the names differ."""
+    names, spec = _names(flag_names)
     join_cluster()
-    app.run(lambda argv: _guarded(main, argv, flag_names), flags_parser=_parse)
+    app.run(lambda argv: _guarded(main, argv, names), flags_parser=lambda a: _parse(a, spec))
 
 
 def join_cluster() -> None:

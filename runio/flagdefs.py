@@ -23,6 +23,7 @@ grouped ``--help``.
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 from typing import Any, NamedTuple
@@ -54,13 +55,21 @@ def plain(name: str) -> Flag:
     return Flag((), "", name)
 
 
+def _default(cls: type, name: str) -> Any:
+    f = {f.name: f for f in dataclasses.fields(cls)}[name]
+    return f.default if f.default is not dataclasses.MISSING else f.default_factory()
+
+
 def field_type(cls: type, path: str) -> tuple[Any, Any]:
-    """``(annotation, class default)`` of the dotted field ``path`` of dataclass ``cls``."""
+    """``(annotation, default)`` of the dotted field ``path`` of dataclass ``cls``: the
+    default as ``cls()`` holds it (a nested config's default instance may differ from its
+    own class defaults)."""
     *parents, last = path.split(".")
+    holder = None
     for p in parents:
+        holder = getattr(holder, p) if holder is not None else _default(cls, p)
         cls = typing.get_type_hints(cls)[p]
-    f = {f.name: f for f in dataclasses.fields(cls)}[last]
-    default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+    default = getattr(holder, last) if holder is not None else _default(cls, last)
     return typing.get_type_hints(cls)[last], default
 
 
@@ -82,7 +91,7 @@ def _element(annotation) -> type | None:
 class Spec:
     """The flags of one CLI: the config class they build and the flags by group."""
 
-    def __init__(self, cls: type, groups: dict[str, list[Flag]]):
+    def __init__(self, cls: type | None, groups: dict[str, list[Flag]]):
         self.cls, self.groups = cls, groups
         self.flags = [f for fs in groups.values() for f in fs]
 
@@ -127,8 +136,8 @@ class Spec:
                 try:
                     value = tuple(element(v) for v in value)
                 except ValueError:
-                    raise ConfigError(f.fields[0], f"expected comma-separated "
-                                                   f"{element.__name__}s") from None
+                    what = "numbers" if element in (int, float) else f"{element.__name__}s"
+                    raise ConfigError(f.fields[0], f"expected comma-separated {what}") from None
             for path in f.fields:
                 out[path] = value
         return out
@@ -137,8 +146,10 @@ class Spec:
               **fixed: Any) -> Any:
         """The config the parsed flags describe, on top of ``base`` (default: the class
         defaults); ``fixed`` (dotted fields) overrides both."""
-        return replace(base if base is not None else self.cls(),
-                       {**self.values(flag_values), **fixed})
+        values = {**self.values(flag_values), **fixed}
+        if base is None:  # the class defaults (which alone need not be a valid config)
+            return replace(self.cls, values)
+        return replace(base, values)
 
     def flag_names(self) -> dict[str, str]:
         """``{dotted field: flag name}`` for every field a flag sets."""
@@ -154,30 +165,33 @@ class Spec:
                 default = fl.default
                 if isinstance(default, (list, tuple)):
                     default = ",".join(map(str, default))
-                shown = (" (default: the preset's)" if f.preset else
+                shown = (" (default: from the preset)" if f.preset else
                          "" if default is None or default == "" else f" (default: {default})")
-                choices = f" [{'|'.join(fl.enum_values)}]" if getattr(fl, "enum_values", None) \
-                    else ""
+                values = getattr(fl.parser, "enum_values", None)
+                choices = f" [{'|'.join(values)}]" if values else ""
                 text = " ".join((f.help or fl.help or "").split())
+                text = re.sub(r"^<[^>]*>: ", "", text)  # absl's enum prefix: shown above
                 lines.append(f"  --{f.name}{choices}{shown}  {text}")
         return "\n".join(lines)
 
 
 def replace(config: Any, values: dict[str, Any]) -> Any:
-    """``config`` with dotted fields replaced, each nested dataclass built once (so its
-    checks see all of its new values together); errors name the dotted field."""
+    """``config`` (an instance, or a dataclass for its defaults) with dotted fields replaced,
+    each nested dataclass built once (so its checks see all of its new values together);
+    errors name the dotted field."""
     own = {k: v for k, v in values.items() if "." not in k}
     nested: dict[str, dict[str, Any]] = {}
     for k, v in values.items():
         if "." in k:
             head, rest = k.split(".", 1)
             nested.setdefault(head, {})[rest] = v
+    cls = config if isinstance(config, type) else type(config)
+    current = {f.name: _default(cls, f.name) if config is cls else getattr(config, f.name)
+               for f in dataclasses.fields(cls) if f.init}
     for head, sub in nested.items():
         with within(head):
-            own[head] = replace(getattr(config, head), sub)
-    kwargs = {f.name: getattr(config, f.name) for f in dataclasses.fields(config) if f.init}
-    kwargs.update(own)
-    return type(config)(**kwargs)
+            own[head] = replace(current[head], sub)
+    return cls(**{**current, **own})
 
 
 def check_defaults(spec: Spec, presets: dict[str, Any] | None = None) -> list[str]:

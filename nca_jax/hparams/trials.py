@@ -41,7 +41,6 @@ from typing import Callable, NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
-from evosax.algorithms import CMA_ES
 from tqdm import tqdm
 
 from nca_jax.hparams import analysis
@@ -88,6 +87,8 @@ class SearchConfig:
         style.check_loss(self.loss, self.size)
         check(self.model in tm.KINDS, "model", f"must be one of {tm.KINDS}, got {self.model!r}")
         if self.lr_range is not None:
+            check(len(self.lr_range) == 2, "lr_range",
+                  f"give two log10 rates lo,hi, got {len(self.lr_range)} values")
             lo, hi = self.lr_range
             check(-8.0 <= lo <= hi <= 0.0, "lr_range",
                   f"must be two log10 rates lo <= hi in [-8, 0], got {lo:g}, {hi:g}")
@@ -223,6 +224,8 @@ def evolve_search(cfg: SearchConfig, run: Callable) -> tuple[list[dict], Results
 
     Returns hyperparameters, results and the generation of each trial.
     """
+    from evosax.algorithms import CMA_ES  # importing evosax runs JAX: only when needed
+
     es = CMA_ES(population_size=cfg.population, solution=jnp.zeros(len(hparams.NAMES)))
     params = es.default_params.replace(std_init=0.3)
     key = jax.random.PRNGKey(cfg.seed + 1)

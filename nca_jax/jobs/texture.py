@@ -90,6 +90,41 @@ class TextureConfig:
                                checkpoint_every=self.checkpoint_every, progress=self.progress)
 
 
+#: Measured defaults per optimizer (ES: benchmarks/notes/es_gradient.md): iterations, hidden
+#: units, batch, pool and how often item 0 of the batch restarts from a seed.
+PRESETS = {
+    "adam": dict(train_steps=TRAIN_STEPS, hidden=96, batch_size=4, pool_size=256, reset_every=1),
+    "es": dict(train_steps=5000, hidden=48, batch_size=1, pool_size=64, reset_every=16),
+}
+#: Adam's learning rate per model (SRNCA does not learn at Niklasson's); the ES mean's.
+ADAM_LR = {"niklasson": 4e-3, "srnca": 1e-3}
+ES_LR = 3e-3
+LR_SCHEDULES = ("cosine", "constant")
+
+
+def preset(optimizer: str = "adam", model: str = "niklasson", lr_schedule: str = "cosine",
+           train_steps: int | None = None) -> TextureConfig:
+    """The measured configuration of ``optimizer`` and ``model`` (what ``python -m
+    nca_jax.texture`` runs): ``PRESETS``, the learning rate, and Adam's lr decaying by a
+    cosine over ``train_steps`` (default: the preset's) or constant."""
+    check(optimizer in train_texture.OPTIMIZERS, "train.optimizer",
+          f"must be one of {train_texture.OPTIMIZERS}, got {optimizer!r}")
+    check(model in tm.KINDS, "model.kind", f"must be one of {tm.KINDS}, got {model!r}")
+    check(lr_schedule in LR_SCHEDULES, "lr_schedule",
+          f"must be one of {LR_SCHEDULES}, got {lr_schedule!r}")
+    p = PRESETS[optimizer]
+    steps = p["train_steps"] if train_steps is None else train_steps
+    lr = ES_LR if optimizer == "es" else ADAM_LR[model]
+    base = TextureConfig()
+    return dataclasses.replace(
+        base, train_steps=steps,
+        model=dataclasses.replace(base.model, kind=model, hidden=p["hidden"]),
+        train=dataclasses.replace(
+            base.train, optimizer=optimizer, lr=lr, batch_size=p["batch_size"],
+            pool_size=p["pool_size"], reset_every=p["reset_every"],
+            decay_steps=steps if lr_schedule == "cosine" else 0))
+
+
 def memory_bytes(config: TextureConfig) -> int:
     """A rough upper estimate of the training's working memory (float32): the pool, the
     rollout's activations kept for the backward pass (or one step of the ES population),

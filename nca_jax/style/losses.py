@@ -34,6 +34,7 @@ from typing import Callable, Sequence
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from nca_jax.nca import rand
 from nca_jax.style import vgg
@@ -187,10 +188,10 @@ def _quantile_mse(mine: jax.Array, theirs: jax.Array) -> jax.Array:
 # ---------------------------------------------------------------------------- colour
 
 # R, G, B, then luminance, red-green and yellow-blue (unit vectors)
-COLOUR_DIRECTIONS = jnp.array([
+COLOUR_DIRECTIONS = np.array([
     [1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0],
     [1 / 3**0.5] * 3, [1 / 2**0.5, -1 / 2**0.5, 0.0], [1 / 6**0.5, 1 / 6**0.5, -2 / 6**0.5],
-])
+], np.float32)
 
 
 def _sorted_colours(images: jax.Array) -> jax.Array:

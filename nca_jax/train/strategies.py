@@ -25,9 +25,6 @@ from typing import Any, Callable, NamedTuple
 import jax
 import jax.numpy as jnp
 import optax
-from evosax import algorithms as ev
-from evosax.core.fitness_shaping import weights_fitness_shaping_fn
-from evosax.core.optimizer import clipup
 
 from runio.errors import check
 
@@ -62,16 +59,30 @@ def _optimizer(cfg) -> optax.GradientTransformation:
     return optax.inject_hyperparams(OPTIMIZERS[cfg.optimizer])(learning_rate=cfg.lr)
 
 
+def _ev():
+    """evosax's algorithms, imported when a strategy is built: importing them runs JAX,
+    which must wait until a CLI has set its device options."""
+    from evosax import algorithms
+
+    return algorithms
+
+
+def _weights_shaping():
+    from evosax.core.fitness_shaping import weights_fitness_shaping_fn
+
+    return weights_fitness_shaping_fn
+
+
 def _open_es(population, template, cfg):
-    return ev.Open_ES(population_size=population, solution=template,
+    return _ev().Open_ES(population_size=population, solution=template,
                       use_antithetic_sampling=cfg.antithetic, optimizer=_optimizer(cfg),
                       std_schedule=optax.constant_schedule(cfg.sigma),
                       fitness_shaping_fn=centered_rank_normalized)
 
 
 def _snes(population, template, cfg):
-    return ev.SNES(population_size=population, solution=template, optimizer=_optimizer(cfg),
-                   fitness_shaping_fn=weights_fitness_shaping_fn)
+    return _ev().SNES(population_size=population, solution=template,
+                      optimizer=_optimizer(cfg), fitness_shaping_fn=_weights_shaping())
 
 
 def _snes_params(es, cfg):
@@ -82,8 +93,10 @@ def _snes_params(es, cfg):
 
 def _pgpe(population, template, cfg):
     max_velocity = cfg.max_velocity or 2.0 * cfg.lr  # ClipUp's recommendation: twice the lr
+    from evosax.core.optimizer import clipup
+
     opt = optax.inject_hyperparams(clipup)(learning_rate=cfg.lr, max_velocity=max_velocity)
-    return ev.PGPE(population_size=population, solution=template, optimizer=opt,
+    return _ev().PGPE(population_size=population, solution=template, optimizer=opt,
                    fitness_shaping_fn=centered_rank_normalized)
 
 
@@ -93,17 +106,17 @@ def _pgpe_params(es, cfg):
 
 
 def _ars(population, template, cfg):
-    es = ev.ARS(population_size=population, solution=template, optimizer=_optimizer(cfg),
+    es = _ev().ARS(population_size=population, solution=template, optimizer=_optimizer(cfg),
                 std_schedule=optax.constant_schedule(cfg.sigma),
                 fitness_shaping_fn=centered_rank_normalized)
     es.elite_ratio = cfg.elite_ratio
     return es
 
 
-def _cma_family(cls):
+def _cma_family(name: str):
     def build(population, template, cfg):
-        return cls(population_size=population, solution=template,
-                   fitness_shaping_fn=weights_fitness_shaping_fn)
+        return getattr(_ev(), name)(population_size=population, solution=template,
+                                    fitness_shaping_fn=_weights_shaping())
     return build
 
 
@@ -123,11 +136,11 @@ STRATEGIES: dict[str, Spec] = {
     "pgpe": Spec(_pgpe, _pgpe_params, sigma=0.015, lr=0.015, has_optimizer=True,
                  antithetic=True),
     "ars": Spec(_ars, _default, sigma=0.015, lr=0.015, has_optimizer=True, antithetic=True),
-    "sep_cma_es": Spec(_cma_family(ev.Sep_CMA_ES), _sigma_only, sigma=0.015, lr=float("nan"),
+    "sep_cma_es": Spec(_cma_family("Sep_CMA_ES"), _sigma_only, sigma=0.015, lr=float("nan"),
                        has_optimizer=False, antithetic=False),
-    "lm_ma_es": Spec(_cma_family(ev.LM_MA_ES), _sigma_only, sigma=0.015, lr=float("nan"),
+    "lm_ma_es": Spec(_cma_family("LM_MA_ES"), _sigma_only, sigma=0.015, lr=float("nan"),
                      has_optimizer=False, antithetic=False),
-    "cr_fm_nes": Spec(_cma_family(ev.CR_FM_NES), _sigma_only, sigma=0.015, lr=float("nan"),
+    "cr_fm_nes": Spec(_cma_family("CR_FM_NES"), _sigma_only, sigma=0.015, lr=float("nan"),
                       has_optimizer=False, antithetic=True),
 }
 

@@ -33,7 +33,8 @@ def main() -> None:
         code: int | str = 0
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
-                invoke(module.main, [module.__name__, *argv], getattr(module, "FLAG_NAMES", None))
+                invoke(module.main, [module.__name__, *argv],
+                       getattr(module, "SPEC", None))
             except SystemExit as e:
                 code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
             except BaseException:  # noqa: BLE001 (what the battery looks for)
