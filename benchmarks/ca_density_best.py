@@ -23,7 +23,7 @@ from absl import flags
 from benchmarks import common
 from ca_search import density, rules, simulator
 from ca_search.diagram import save_spacetime
-from ca_search.experiment import SearchConfig, run_search
+from ca_search import SearchConfig, run_search
 
 flags.DEFINE_enum("ics", "coevolve", ["coevolve", "flat"], "ICs (flat: the seed's; for "
                   "ablations).")

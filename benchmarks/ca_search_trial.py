@@ -17,7 +17,7 @@ import jax
 from absl import flags
 
 from benchmarks import common
-from ca_search.experiment import SearchConfig, run_search
+from ca_search import SearchConfig, run_search
 from ca_search.strategies import STRATEGIES
 
 flags.DEFINE_enum("task", "density", ["density", "chaos"], "Task.")

@@ -27,9 +27,9 @@ _NAMES = {
     "STRATEGIES": "ca_search.strategies:STRATEGIES",
     "random_genomes": "ca_search.strategies:random_genomes",
     # the search job
-    "SearchConfig": "ca_search.experiment:SearchConfig",
-    "run_search": "ca_search.experiment:run_search",
-    "make_strategy": "ca_search.experiment:make_strategy",
+    "SearchConfig": "ca_search.search_config:SearchConfig",
+    "run_search": "ca_search.jobs.search:run_search",
+    "make_strategy": "ca_search.search_config:make_strategy",
 }
 
 __all__ = list(_NAMES)

@@ -12,7 +12,7 @@ IC *densities* that evolves towards what the rules get wrong. A :math:`(P, K)` m
   ICs rule ``i`` gets wrong: defeating a rule that little else defeats is worth more.
 
 The IC population keeps its better half and refills with copies whose density moves by a
-normal step. Pure functions, vmapped over trials by :mod:`ca_search.experiment`.
+normal step. Pure functions, vmapped over trials by :mod:`ca_search.population`.
 """
 
 from __future__ import annotations

@@ -1,15 +1,10 @@
-"""Reproducing Table I of the seed paper: GA, BPSO and BGL-PSO on the density and chaos
-tasks, each as a resumable search, compared with the paper's numbers in ``table1.md``."""
+"""Table I of Rhodes's study (GA, BPSO and BGL-PSO on the density and chaos tasks) beside
+this project's searches: the markdown of ``table1.md`` and a note on every row."""
 
 from __future__ import annotations
 
-import dataclasses
-import os
-import sys
-from pathlib import Path
 
-from ca_search.experiment import SearchConfig, run_search
-from runio import hosts, outdir
+from ca_search.search_config import SearchConfig
 
 # Rhodes, "Evolving Order and Chaos", Table I: mean best fitness per strategy and task.
 SEED_TABLE1 = {
@@ -17,7 +12,6 @@ SEED_TABLE1 = {
     "chaos": {"bpso": 0.773410, "bglpso": 0.777963, "ga": 0.779528},
 }
 NAMES = {"ga": "GA", "bpso": "BPSO", "bglpso": "BGL-PSO"}
-JOB = "ca_search.table1"
 
 
 def _p(summary: dict, n_cells: int) -> str:
@@ -105,7 +99,7 @@ def table1_markdown(summaries: dict, base: SearchConfig) -> str:
         "",
         "## Row by row: where ours differs from the seed, and why",
         "",
-        f"Readings of this run: `--init={base.init}`, `--inertia={base.inertia}`. The "
+        f"Readings of this run: `init={base.init}`, `inertia={base.inertia}`. The "
         "defaults (`uniform`, `feng`) are the readings closest to the seed: summed over the "
         "three density rows, the gap of the final-generation best to the seed's number was "
         "0.075 for (uniform, feng), 0.099 (uniform, printed), 0.354 (iid, feng) and 0.587 "
@@ -138,10 +132,10 @@ def row_note(task: str, strategy: str, summary: dict, base: SearchConfig) -> str
         if base.init == "uniform":
             return (f"{gap}. Reproduced with Mitchell et al.'s initial genomes (density "
                     "uniform on [0, 1]), which the seed follows for this task. With "
-                    "`--init=iid` (each bit a fair coin) the trials split: each either finds a "
+                    "`init=iid` (each bit a fair coin) the trials split: each either finds a "
                     "block-expanding rule (≈ 0.98) or stays on a default rule (≈ 0.63).")
         return (f"{gap}. With fair-coin initial genomes the trials split between "
-                "block-expanding rules (≈ 0.98) and default rules (≈ 0.63); `--init=uniform` "
+                "block-expanding rules (≈ 0.98) and default rules (≈ 0.63); `init=uniform` "
                 "(Mitchell et al.) reproduces the seed's 0.90.")
     std = summary.get("final_generation_best_std", summary["best_fitness_std"])
     spread = "within" if abs(final - seed) <= std else "beyond"
@@ -153,33 +147,3 @@ def row_note(task: str, strategy: str, summary: dict, base: SearchConfig) -> str
             "does not give what would settle the rest: a velocity clamp, and whether personal "
             "bests are re-scored on each generation's fresh ICs (ours keep the noisy F_100 "
             "they were found with; the GA re-scores its elite every generation).")
-
-
-def _announce(out_dir, overwrite: bool) -> None:
-    """Refuse a bad folder before any work; name the finished searches overwrite removes."""
-    outdir.check(out_dir, JOB, resume=True, overwrite=overwrite)
-    if overwrite:
-        done = sorted(p.parent.name for p in Path(out_dir).glob("*/summary.json"))
-        if done:
-            print(f"overwrite: removing the finished searches {', '.join(done)} of {out_dir}",
-                  file=sys.stderr)
-
-
-def run_table1(out_dir: str | os.PathLike, base: SearchConfig, overwrite: bool = False,
-               mesh=None) -> str:
-    """Run the six searches (resuming any already done, each in ``out_dir/<task>_<strategy>``)
-    and write table1.md. ``overwrite`` starts afresh, naming the finished searches it
-    removes."""
-    hosts.on_main(_announce, out_dir, overwrite)
-    with outdir.claim(out_dir, JOB, resume=True, overwrite=overwrite) as out:
-        summaries: dict = {task: {} for task in SEED_TABLE1}
-        for task in SEED_TABLE1:
-            for strategy in SEED_TABLE1[task]:
-                config = dataclasses.replace(base, task=task, strategy=strategy)
-                # a finished search resumes at its last generation and rewrites its results
-                summaries[task][strategy] = run_search(config, out / f"{task}_{strategy}",
-                                                       mesh=mesh)
-        text = table1_markdown(summaries, base)
-        if hosts.is_main():
-            (out / "table1.md").write_text(text)
-    return text

@@ -20,7 +20,7 @@ FLAGS = flags.FLAGS
 
 
 def main(argv):
-    from ca_search.experiment import run_search
+    from ca_search.jobs.search import run_search
 
     require(bool(FLAGS.out), "--out is required: the folder for results")
     config = search_flags.SEARCH.build()

@@ -1,11 +1,11 @@
-"""The flags of a rule search, generated from :class:`ca_search.experiment.SearchConfig`
+"""The flags of a rule search, generated from :class:`ca_search.search_config.SearchConfig`
 for the CLIs that run searches (``ca_search.search`` and ``ca_search.table1``)."""
 
 from __future__ import annotations
 
 from absl import flags
 
-from ca_search.experiment import ICS, INERTIA, INITS, TASKS, SearchConfig
+from ca_search.search_config import ICS, INERTIA, INITS, TASKS, SearchConfig
 from ca_search.strategies import STRATEGIES
 from runio.flagdefs import Spec, flag, plain
 

@@ -4,7 +4,7 @@
 
 Runs the six searches into DIR/<task>_<strategy>/ (each resumable) and writes
 DIR/table1.md with our mean ± std of the best fitness per trial beside the seed's numbers
-(:func:`ca_search.reproduce.run_table1`).
+(:func:`ca_search.jobs.table1.run_table1`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ FLAGS = flags.FLAGS
 
 
 def main(argv):
-    from ca_search.reproduce import run_table1
+    from ca_search.jobs.table1 import run_table1
 
     require(bool(FLAGS.out), "--out is required: the folder for results")
     base = search_flags.TABLE1.build()

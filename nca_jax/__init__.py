@@ -34,9 +34,9 @@ _NAMES = {
     "TextureTrainConfig": "nca_jax.train.texture:TextureTrainConfig",
     "make_texture_trainer": "nca_jax.train.texture:make",
     "style_loss": "nca_jax.style.losses:make_style_loss",
-    "LoopConfig": "nca_jax.train.loop:LoopConfig",
-    "fit": "nca_jax.train.loop:train",  # (nca_jax.train is the sub-package)
-    "Result": "nca_jax.train.loop:Result",
+    "LoopConfig": "runio.driver:LoopConfig",
+    "fit": "runio.driver:train",  # (nca_jax.train is the sub-package)
+    "Result": "runio.driver:Result",
     # jobs: what the CLIs run, into a run folder
     "GrowConfig": "nca_jax.jobs.grow:GrowConfig",
     "run_grow": "nca_jax.jobs.grow:run",

@@ -349,7 +349,7 @@ chosen zlib level (the best rules are rescored at level 9, the definition).
     '''
 import csv
 import dataclasses
-from ca_search.experiment import SearchConfig, run_search
+from ca_search import SearchConfig, run_search
 from ca_search.reproduce import NAMES, SEED_TABLE1, table1_markdown
 
 base = SearchConfig(trials=S["trials"], generations=S["generations"],

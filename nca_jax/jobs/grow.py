@@ -27,7 +27,8 @@ from nca_jax import figures
 from nca_jax.nca import growing, losses
 from nca_jax.robustness import battery
 from nca_jax.targets.growing import load_target
-from nca_jax.train import adam, es, loop
+from nca_jax.train import adam, es
+from runio import driver as loop
 from nca_jax.train.adam import AdamConfig
 from nca_jax.train.base import Trainer
 from nca_jax.train.es import ESConfig
@@ -286,8 +287,8 @@ def run(config: GrowConfig, out_dir: str | Path, n_devices: int = 0) -> dict[str
     target = load_target(config.target, config.size, config.padding)
     devices.check_memory(memory_bytes(config, *target.shape[:2]), "size",
                          f"a {target.shape[0]}×{target.shape[1]} grid",
-                         "use a smaller size, padding, adam_pool_size, es_pool_size, batch_size or "
-                         "population")
+                         "use a smaller size, padding, adam.pool_size, es.pool_size, "
+                         "adam.batch_size or es.population")
     if n_devices:
         devices.check_divisible(config.es.population, devices.population_mesh(n_devices),
                                 "devices")

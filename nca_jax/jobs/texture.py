@@ -30,7 +30,7 @@ from nca_jax.style import losses as style
 from nca_jax.style import score as scoring
 from nca_jax.style import vgg
 from nca_jax.targets.textures import load_texture
-from nca_jax.train import loop
+from runio import driver as loop
 from nca_jax.train import texture as train_texture
 from nca_jax.web import model as web_model
 from nca_jax.web import page

@@ -8,21 +8,15 @@ strategy state, sample pool, RNG key, counters):
   jitted; ``metrics`` holds at least ``"loss"`` (scalars only)
 - ``params(state) -> params``: the parameters to evaluate or export (the ES mean)
 
-:mod:`nca_jax.train.loop` runs any trainer: checkpoints, resume, budgets, metrics.
+:mod:`runio.driver` runs any trainer: checkpoints, resume, budgets, metrics.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple
-
 import jax
 import jax.numpy as jnp
 
-
-class Trainer(NamedTuple):
-    init: Callable[[jax.Array], Any]
-    step: Callable[[Any], tuple[Any, dict]]
-    params: Callable[[Any], Any]
+from runio.driver import Trainer  # noqa: F401  (the contract is the driver's)
 
 
 def strong(tree):

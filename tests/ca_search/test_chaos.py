@@ -41,7 +41,7 @@ def test_the_threaded_path_gives_zlibs_values_exactly_on_1000_random_histories()
 
 
 def test_the_search_memo_of_repeated_rules_gives_the_fresh_values():
-    from ca_search.experiment import SearchConfig, _Trials
+    from ca_search.population import SearchConfig, Trials as _Trials
 
     c = SearchConfig(task="chaos", trials=2, population=6, n_cells=31, steps=20,
                      compress_level=9)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from ca_search import chaos, density, rules, symmetry
-from ca_search.experiment import SearchConfig, run_search
+from ca_search import SearchConfig, run_search
 from ca_search.reproduce import SEED_TABLE1, table1_markdown
 from runio.errors import ConfigError
 
@@ -140,7 +140,7 @@ def test_table1_notes_explain_every_row_for_the_reading_run():
     for init, inertia in [("uniform", "feng"), ("iid", "printed")]:
         text = table1_markdown(summaries, SearchConfig(init=init, inertia=inertia))
         notes = text.split("## Row by row")[1]
-        assert f"`--init={init}`, `--inertia={inertia}`" in notes
+        assert f"`init={init}`, `inertia={inertia}`" in notes
         bullets = [line for line in notes.splitlines() if line.startswith("- **")]
         assert len(bullets) == 6  # one per row of the table
         # the GA note gives the final-generation value and its gap to the seed's 0.90

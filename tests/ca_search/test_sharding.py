@@ -9,7 +9,7 @@ from tests import xla
 
 SCRIPT = textwrap.dedent("""
     import json, sys, jax
-    from ca_search.experiment import SearchConfig, run_search
+    from ca_search import SearchConfig, run_search
     from runio.devices import population_mesh
     assert jax.device_count() == 4, jax.devices()
     out = {}

@@ -71,7 +71,7 @@ def test_mutation_counts_follow_the_power_law():
 def test_the_inertia_readings_start_where_each_source_says(strategy):
     """The seed prints w1 = 0.4, w2 = 0.9 (w starts in [-0.5, 0.4]); Feng et al. use
     w1 = 0.9, w2 = 0.4, so w falls from [0.5, 0.9] at t = 0 to [0, 0.4] at T_max."""
-    from ca_search.experiment import SearchConfig, make_strategy
+    from ca_search.search_config import SearchConfig, make_strategy
 
     for reading, start, end in [("printed", (-0.5, 0.4), (0.0, 0.9)),
                                 ("feng", (0.5, 0.9), (0.0, 0.4))]:
@@ -89,7 +89,7 @@ def test_the_inertia_readings_start_where_each_source_says(strategy):
 
 
 def test_an_unknown_inertia_reading_is_refused():
-    from ca_search.experiment import SearchConfig
+    from ca_search.search_config import SearchConfig
     from runio.errors import ConfigError
 
     with pytest.raises(ConfigError, match="printed, feng"):

@@ -1,5 +1,11 @@
-"""The one resumable training loop: runs any trainer (:mod:`nca_jax.train.base`) into an
-output folder.
+"""The one resumable driver: runs any trainer into a run folder (:mod:`runio.runfolder`),
+or into memory. It runs every job of the project — the NCA trainers, the CA rule searches
+(all trials of one strategy as one trainer) and the hyperparameter search's trial groups.
+
+A trainer is any object with ``init(key) -> state``, ``step(state) -> (state, metrics)``
+and ``params(state)`` (:class:`nca_jax.train.base.Trainer`): a jitted ``step`` is compiled
+ahead of time (its compilation timed apart), any other runs as it is (a step with work on
+the host, such as the chaos task's compression). ``metrics`` are scalars.
 
 - ``config.json`` is written before any work (:func:`runio.runfolder.guard`); rerunning
   into the same folder resumes from the newest readable checkpoint, and only if the
@@ -29,7 +35,6 @@ from typing import Any, Callable, NamedTuple
 import jax
 from tqdm import tqdm
 
-from nca_jax.train.base import Trainer
 from runio import hosts, runfolder
 from runio.checkpoint import CheckpointMismatch, Checkpointer
 from runio.errors import ConfigError, check, finite
@@ -62,6 +67,14 @@ class LoopConfig:
               f"must be >= 1, got {self.keep_checkpoints}")
 
 
+class Trainer(NamedTuple):
+    """The trainer contract, in the spirit of optax's ``GradientTransformation``."""
+
+    init: Callable[[jax.Array], Any]  # key -> state
+    step: Callable[[Any], tuple[Any, dict]]  # state -> (state, scalar metrics)
+    params: Callable[[Any], Any]  # state -> what to evaluate, export and checkpoint
+
+
 class Diverged(RuntimeError):
     """Training produced a non-finite number; the last good checkpoint is kept."""
 
@@ -79,37 +92,41 @@ class Result(NamedTuple):
     diverged: str | None  # the message when a non-finite number stopped the run
 
 
-def train(trainer: Trainer, key: jax.Array, out: str | Path | None = None,
+def train(trainer: Any, key: jax.Array, out: str | Path | None = None,
           loop: LoopConfig | None = None, run_config: dict | None = None,
           evaluate: Callable[[Any, int], dict] | None = None,
-          reached: Callable[[dict], bool] | None = None, desc: str = "train") -> Result:
+          reached: Callable[[dict], bool] | None = None, desc: str = "train",
+          budget: tuple[str, ...] = BUDGET_FIELDS[:2]) -> Result:
     """Run ``trainer`` from ``init(key)`` until a budget of ``loop`` or ``reached`` stops
     it; returns the final state, parameters and per-iteration metrics.
 
     With ``out`` (a run folder, :mod:`runio.runfolder`) it checkpoints, writes
     ``metrics.jsonl`` and ``config.json`` (``run_config``: the job's configuration without
-    its budget fields, what must match to resume), and resumes from the newest checkpoint
-    there. Without ``out`` nothing is written: training from a notebook."""
+    its budget fields, what must match to resume; ``budget``: the fields a resumed run may
+    change, named when another configuration is refused), and resumes from the newest
+    checkpoint there. Without ``out`` nothing is written: training from a notebook."""
     if loop is None:
         raise TypeError("train() needs loop=LoopConfig(max_iterations=... or max_seconds=...)")
     if out is None:
-        return _train(trainer, key, None, loop, {}, evaluate, reached, desc, None)
+        return _train(trainer, key, None, loop, {}, evaluate, reached, desc, None, budget)
     out = Path(out)
     hosts.on_main(out.mkdir, parents=True, exist_ok=True)
     ckpt = Checkpointer(out / runfolder.CHECKPOINTS, keep=loop.keep_checkpoints)
     try:
-        return _train(trainer, key, out, loop, run_config or {}, evaluate, reached, desc, ckpt)
+        return _train(trainer, key, out, loop, run_config or {}, evaluate, reached, desc, ckpt,
+                      budget)
     finally:
         ckpt.close()
 
 
-def _train(trainer, key, out, loop, run_config, evaluate, reached, desc, ckpt) -> Result:
+def _train(trainer, key, out, loop, run_config, evaluate, reached, desc, ckpt, budget
+           ) -> Result:
     state = trainer.init(key)
     counters = {"iteration": 0.0, "elapsed": 0.0, "reached_iteration": -1.0,
                 "reached_time": -1.0}
     records, writes = [], hosts.is_main()  # one writer across processes
     if out is not None:
-        hosts.on_main(runfolder.guard, out, run_config, BUDGET_FIELDS[:2])
+        hosts.on_main(runfolder.guard, out, run_config, budget)
         if ckpt.latest_step() is not None:
             try:
                 _, items = ckpt.restore({"state": state, "counters": counters})
@@ -131,7 +148,8 @@ def _train(trainer, key, out, loop, run_config, evaluate, reached, desc, ckpt) -
     if progress:
         print(f"{desc}: compiling…", file=sys.stderr, flush=True)
     t0 = time.perf_counter()
-    step = trainer.step.lower(state).compile()
+    lower = getattr(trainer.step, "lower", None)  # a jitted step: compile it now
+    step = lower(state).compile() if lower is not None else trainer.step
     if evaluate is not None and loop.eval_every:
         evaluate(trainer.params(state), 0)
     compile_s = time.perf_counter() - t0

@@ -6,7 +6,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from nca_jax.train import loop
+from runio import driver as loop
 from nca_jax.train.base import Trainer
 from runio.checkpoint import Checkpointer
 from runio.errors import ConfigError

@@ -1,0 +1,1 @@
+"""The jobs of ``ca_search``: ``run(config, out)`` of each CLI."""
