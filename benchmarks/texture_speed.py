@@ -142,7 +142,7 @@ def trial_seconds(size: int, steps: int, loss: str) -> float:
     from nca_jax.style import losses as style
     from nca_jax.targets.textures import load_texture
 
-    cfg = trials.SearchConfig(trials=1, train_steps=steps, size=size, loss=loss,
+    cfg = trials.HparamSearchConfig(trials=1, train_steps=steps, size=size, loss=loss,
                               textures=("grayscott:spots",), progress=False)
     target = load_texture("grayscott:spots", size)
     loss_fn, (shared, per) = style.make_style_loss(loss, target, key=jax.random.PRNGKey(0))

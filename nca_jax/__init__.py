@@ -43,7 +43,7 @@ _NAMES = {
     "TextureConfig": "nca_jax.jobs.texture:TextureConfig",
     "run_texture": "nca_jax.jobs.texture:run",
     "BatteryConfig": "nca_jax.robustness.battery:BatteryConfig",
-    "run_damage": "nca_jax.robustness.report:run",
+    "run_damage": "nca_jax.jobs.damage:run",
     # run folders
     "Run": "nca_jax.runs:Run",
     "load_run": "nca_jax.runs:load_run",

@@ -4,7 +4,7 @@
     python -m nca_jax.damage --checkpoint=runs/grow --out=runs/damage  # es/ and adam/ of a "both" run
 
 Flags → :class:`nca_jax.robustness.battery.BatteryConfig` →
-:func:`nca_jax.robustness.report.run_battery`.
+:func:`nca_jax.jobs.damage.run`.
 """
 
 from __future__ import annotations
@@ -53,10 +53,10 @@ def build_config() -> BatteryConfig:
 
 
 def main(argv):
-    from nca_jax.robustness import report
+    from nca_jax.jobs import damage
 
     config = build_config()
-    results = report.run(F.checkpoint, config, F.out, overwrite=F.overwrite,
+    results = damage.run(F.checkpoint, config, F.out, overwrite=F.overwrite,
                          progress=F.progress)
     for name, s in results["summary"].items():
         at = ", ".join(f"step {k}: {v:.4g}" for k, v in s["loss_at"].items() if v is not None)

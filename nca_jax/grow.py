@@ -12,10 +12,10 @@ import sys
 
 from absl import flags
 
-from nca_jax.jobs.grow import OPTIMIZERS, GrowConfig
+from nca_jax.jobs.grow import RUNS, GrowConfig
 from nca_jax.train.adam import LOSSES, SCHEDULES
 from nca_jax.train.es import FITNESS
-from nca_jax.train.es import OPTIMIZERS as ES_OPTIMIZERS
+from nca_jax.train.strategies import MEAN_OPTIMIZERS
 from nca_jax.train.strategies import STRATEGIES
 from runio import devices
 from runio.cli import require, run
@@ -27,7 +27,7 @@ E = "evosax strategies: " + ", ".join(STRATEGY_NAMES)
 
 SPEC = Spec(GrowConfig, {
     "target": [
-        flag("optimizer", "Which trainer(s) to run.", choices=OPTIMIZERS),
+        flag("optimizer", "Which trainer(s) to run.", choices=RUNS),
         flag("target", "Emoji (🥕, carrot, rabbit_face, lizard, 1F955) or image file."),
         flag("size", "Target size in cells (>= 3)."),
         flag("padding", "Empty cells around the target."),
@@ -49,7 +49,7 @@ SPEC = Spec(GrowConfig, {
         flag("es.population", "ES population size (even with antithetic sampling)."),
         flag("es.sigma", "Perturbation σ (> 0; default: the strategy's)."),
         flag("es.optimizer", "optax optimizer of the mean (open_es, snes, ars).",
-             name="es_optimizer", choices=ES_OPTIMIZERS),
+             name="es_optimizer", choices=tuple(MEAN_OPTIMIZERS)),
         flag("es.lr", "Learning rate of the mean (default: the strategy's; 15×15 and larger "
              "targets need about a third of it).", name="es_lr"),
         flag("es.antithetic", "OpenAI-ES antithetic (mirrored) sampling."),

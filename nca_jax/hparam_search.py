@@ -9,14 +9,15 @@ texture score (0 flat, 1 another piece of the target) averaged over the textures
 Writes trials.csv, scatter.png, pca.png, cross_texture.png, summary.json and report.md;
 each finished group of trials goes to trials_done.jsonl at once, so a search stopped midway
 resumes from it when rerun with the same --out and flags.
-Flags → :class:`nca_jax.hparams.trials.SearchConfig` → :func:`nca_jax.hparams.trials.run`.
+Flags → :class:`nca_jax.hparams.trials.HparamSearchConfig` →
+:func:`nca_jax.jobs.hparam_search.run`.
 """
 
 from __future__ import annotations
 
 from absl import flags
 
-from nca_jax.hparams.trials import MODES, SearchConfig
+from nca_jax.hparams.trials import MODES, HparamSearchConfig
 from nca_jax.nca import texture as tm
 from nca_jax.style import losses as style
 from runio.cli import require, run
@@ -24,7 +25,7 @@ from runio.flagdefs import Spec, flag, plain
 
 F = flags.FLAGS
 
-SPEC = Spec(SearchConfig, {
+SPEC = Spec(HparamSearchConfig, {
     "search": [
         flag("mode", "Random search, or CMA-ES (plus a random search at the same budget to "
              "compare).", choices=MODES),
@@ -52,11 +53,11 @@ flags.DEFINE_string("out", None, "Output folder (rerun with the same folder and 
 
 
 def main(argv):
-    from nca_jax.hparams import trials
+    from nca_jax.jobs import hparam_search
 
     require(F.out is not None, "--out is required: give an output folder")
     config = SPEC.build()
-    s = trials.run(config, F.out)
+    s = hparam_search.run(config, F.out)
     if s is None:  # not process 0 of a multi-process run: it reports
         return
     for mode, b in s["best"].items():

@@ -49,7 +49,7 @@ SPEC = Spec(TextureConfig, {
     ],
     "training": [
         flag("train.optimizer", "Adam with a sample pool, or an ES.", name="optimizer",
-             choices=train_texture.OPTIMIZERS),
+             choices=train_texture.TRAINERS),
         flag("train_steps", "Training iterations (Adam steps or ES generations).",
              preset=True),
         flag("train.lr", "Learning rate (Adam, or the ES mean's optimiser), in (0, 1].",

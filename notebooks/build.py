@@ -439,7 +439,7 @@ textures, with the scatter, PCA and cross-texture plots, and **evolve mode** (CM
 random search at an equal budget.
 
 All cells call `nca_jax`'s public functions (`targets.textures`, `style.losses`,
-`jobs.texture`, `hparams.trials`); the CLIs are `python -m nca_jax.texture` and
+`jobs.texture`, `jobs.hparam_search`); the CLIs are `python -m nca_jax.texture` and
 `python -m nca_jax.hparam_search`.
 ''',
     '''md:
@@ -544,7 +544,7 @@ display(Image(filename=str(OUT / "texture" / "texture.gif")))
     '''md:
 ## Hyperparameter search: random, and evolve vs random at an equal budget
 
-`hparams.trials.run` in `evolve` mode first runs a random search (trials sampled from the
+`jobs.hparam_search.run` in `evolve` mode first runs a random search (trials sampled from the
 seed's ranges: channels, hidden size, CA steps, batch size, filters, update rate, learning
 rate), then CMA-ES over an encoding of the same seven hyperparameters with the same number of
 trials and training steps. Every trial trains on every texture; trials of the same shape run
@@ -560,12 +560,13 @@ texture at 32×32) is where the scores spread.
 ''',
     '''
 from nca_jax.hparams import trials as hparam_trials
+from nca_jax.jobs import hparam_search
 
-search_cfg = hparam_trials.SearchConfig(
+search_cfg = hparam_trials.HparamSearchConfig(
     mode="evolve", trials=S["trials"], population=S["population"],
     textures=tuple(S["search_textures"]), train_steps=S["search_steps"], size=S["size"],
     loss=S["search_loss"], pool_size=S["pool_size"], seed=S["search_seed"], progress=False)
-search = hparam_trials.run(search_cfg, OUT / "search")
+search = hparam_search.run(search_cfg, OUT / "search")
 with open(OUT / "search" / "trials.csv") as f:
     print(f.read())
 ''',

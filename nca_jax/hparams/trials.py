@@ -20,42 +20,35 @@ trials up front; ``evolve`` runs evosax CMA-ES on the 7-D encoding (decoded with
 see :func:`hparams.decode`), ``population`` trials per generation, for the same number of
 trials and so the same training budget.
 
-Budget. The seed's study trained 16,383 steps per trial on a GPU; the default here is 400
+Budget. The texture-hyperparameter study trained 16,383 steps per trial on a GPU; the default here is 400
 (2.4 %) at 32×32 and a constant lr, where a texture NCA with good settings has formed its
 texture (at 200 only one trial of eight had; README; the texture job's default, 1500 with a
 decaying lr, polishes it to a score ≥ 0.8). Learning rates are drawn from 10^U(−3.5, −2)
-for the Niklasson model and 10^U(−4, −2.5) for SRNCA (``lr_range``): most of the seed's
+for the Niklasson model and 10^U(−4, −2.5) for SRNCA (``lr_range``): most of the study's
 10^U(−5, −3) lies below the rates at which these models form a texture in a few hundred
 steps.
 """
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import functools
 import time
-from pathlib import Path
 from typing import Callable, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-from tqdm import tqdm
 
-from nca_jax.hparams import analysis
 from nca_jax.hparams import space as hparams
 from nca_jax.hparams.resume import TrialLog
 from nca_jax.nca import texture as tm
 from nca_jax.style import losses as style
 from nca_jax.style import score as scoring
-from nca_jax.style import vgg
-from nca_jax.targets.textures import check_texture, load_texture
 from nca_jax.train import texture as train_texture
 from runio.errors import check
-from runio import compiling, hosts, outdir, runfolder
+from runio import compiling
 
-JOB = "nca_jax.hparam_search"
 MODES = ("random", "evolve")
 CHUNK = 50  # training iterations per jitted call (progress granularity)
 SCORE_STREAM = 2**31 - 1  # fold_in index of the scoring key (trial ids stay below it)
@@ -63,7 +56,7 @@ LR_RANGES = {"niklasson": (-3.5, -2.0), "srnca": (-4.0, -2.5)}  # log10, for a s
 
 
 @dataclasses.dataclass(frozen=True)
-class SearchConfig:
+class HparamSearchConfig:
     mode: str = "random"
     trials: int = 8
     textures: tuple[str, ...] = ("grayscott:spots", "grayscott:stripes", "grayscott:maze")
@@ -122,7 +115,7 @@ def search_score(scores: np.ndarray) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=32)
-def _group_fns(shape: tuple, cfg: SearchConfig, loss_fn, hw: tuple):
+def _group_fns(shape: tuple, cfg: HparamSearchConfig, loss_fn, hw: tuple):
     """The jitted ``init``, ``chunk`` and ``images`` of the trials of one shape
     (:func:`hparams.shape_key`), made once per shape: a later generation, or the evolve run
     after the random one, reuses the programs compiled for a shape it has seen."""
@@ -155,7 +148,7 @@ def _group_fns(shape: tuple, cfg: SearchConfig, loss_fn, hw: tuple):
     return compiling.once(init), jax.jit(chunk, static_argnums=4), jax.jit(images)
 
 
-def run_trials(hs: list[dict], trial_ids: list[int], cfg: SearchConfig, loss_fn, shared, per,
+def run_trials(hs: list[dict], trial_ids: list[int], cfg: HparamSearchConfig, loss_fn, shared, per,
                hw, scorers=None, on_chunk: Callable[[int], None] = lambda n: None,
                log: TrialLog | None = None) -> Results:
     """Train every trial on every texture. ``per``: per-texture loss data stacked on axis 0;
@@ -212,13 +205,13 @@ def run_trials(hs: list[dict], trial_ids: list[int], cfg: SearchConfig, loss_fn,
     return Results(final, scores, wall)
 
 
-def random_search(cfg: SearchConfig, run: Callable) -> tuple[list[dict], Results]:
+def random_search(cfg: HparamSearchConfig, run: Callable) -> tuple[list[dict], Results]:
     """All trials sampled from the ranges and run at once (grouped by shape)."""
     hs = hparams.sample(jax.random.PRNGKey(cfg.seed), cfg.trials, cfg.log10_lr)
     return hs, run(hs, list(range(cfg.trials)))
 
 
-def evolve_search(cfg: SearchConfig, run: Callable) -> tuple[list[dict], Results, list[int]]:
+def evolve_search(cfg: HparamSearchConfig, run: Callable) -> tuple[list[dict], Results, list[int]]:
     """CMA-ES over the encoding, ``population`` trials a generation, ``trials`` in all,
     maximising the search score (a nan trial counts as the worst).
 
@@ -245,178 +238,3 @@ def evolve_search(cfg: SearchConfig, run: Callable) -> tuple[list[dict], Results
         results.append(res)
         gens += [g] * len(batch)
     return hs, Results(*(np.concatenate(r) for r in zip(*results))), gens
-
-
-# ---------------------------------------------------------------------------- the job
-
-
-def write_csv(path: Path, rows: list[dict]) -> None:
-    with open(path, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
-
-
-def _rows(mode, hs, res: Results, textures, gens=None) -> list[dict]:
-    sc = search_score(res.scores)
-    rows = []
-    for i, h in enumerate(hs):
-        row = {"mode": mode, "trial": i, "generation": gens[i] if gens else ""}
-        row.update(h)
-        row.update({f"score[{t}]": float(res.scores[i, j]) for j, t in enumerate(textures)})
-        row.update({f"loss[{t}]": float(res.losses[i, j]) for j, t in enumerate(textures)})
-        row.update(score=float(sc[i]), wall_time_s=float(res.wall[i]))
-        rows.append(row)
-    return rows
-
-
-def run(config: SearchConfig, out_dir) -> dict | None:
-    """The search job: ``trials.csv``, ``scatter.png``, ``pca.png``, ``cross_texture.png``,
-    ``summary.json`` and ``report.md`` in ``out_dir``. Evolve mode also runs random search
-    at the same budget (same number of trials and training steps) to compare against. Returns
-    the summary (None in the processes other than 0 of a multi-process run)."""
-    # the cheap checks first: folder (a search of the same configuration resumes), names,
-    # weights
-    hosts.on_main(outdir.check, out_dir, JOB, resume=True)
-    hosts.on_main(runfolder.refuse, Path(out_dir), run_config(config))
-    for t in config.textures:
-        check_texture(t, field="textures")
-    weights = vgg.load_vgg16_params(config.vgg_weights or None)  # the score is VGG's always
-    targets = [load_texture(t, config.size, config.seed, field="textures") for t in config.textures]
-    with outdir.claim(out_dir, JOB, resume=True) as out:  # after the inputs are known good
-        hosts.on_main(runfolder.guard, out, run_config(config))
-        return _search(config, out, targets, weights)
-
-
-def run_config(config: SearchConfig) -> dict:
-    """What a resumed search must share with the trials it reuses: all but the progress bar."""
-    return {k: v for k, v in dataclasses.asdict(config).items() if k != "progress"}
-
-
-def _search(config: SearchConfig, out: Path, targets, weights) -> dict | None:
-    """Run the trials; process 0 writes the results and returns the summary (the trials
-    are not split across processes: the others return None)."""
-    k_loss = jax.random.PRNGKey(config.seed)  # the same swd features for every texture
-    # as the texture job: the NCA lives on a torus, VGG pads circularly
-    made = [style.make_style_loss(config.loss, t, key=k_loss, vgg_params=weights, periodic=True)
-            for t in targets]
-    loss_fn, shared = made[0][0], made[0][1][0]
-    per = jax.tree.map(lambda *xs: jnp.stack(xs), *[m[1][1] for m in made])
-    scorers = [scoring.scorer(t, weights) for t in targets]
-    hw = targets[0].shape[:2]
-    modes = ("random",) if config.mode == "random" else ("random", "evolve")
-    total = config.trials * config.train_steps * len(modes)
-    bar = tqdm(total=total, desc="trial-iterations", disable=not (config.progress and hosts.is_main()),
-               unit="it")
-
-    log = TrialLog(out, write=hosts.is_main())  # the trials an earlier run finished
-
-    def run_fn(hs, ids):
-        return run_trials(hs, ids, config, loss_fn, shared, per, hw, scorers,
-                          on_chunk=bar.update, log=log)
-
-    t0 = time.perf_counter()
-    results, rows = {}, []
-    hs, res = random_search(config, run_fn)
-    results["random"] = (hs, res)
-    rows += _rows("random", hs, res, config.textures)
-    if config.mode == "evolve":
-        hs, res, gens = evolve_search(config, run_fn)
-        results["evolve"] = (hs, res)
-        rows += _rows("evolve", hs, res, config.textures, gens)
-    bar.close()
-    if not hosts.is_main():  # one writer across processes
-        return None
-    write_csv(out / "trials.csv", rows)
-    all_h = [h for hs, _ in results.values() for h in hs]
-    all_s = np.concatenate([r.scores for _, r in results.values()])
-    analysis.scatter_figure(all_h, all_s, config.textures, out / "scatter.png")
-    ratio = analysis.pca_figure(all_h, search_score(all_s), out / "pca.png")
-    fits = analysis.cross_texture_figure(all_s, config.textures, out / "cross_texture.png")
-    best = {}
-    for mode, (hs, r) in results.items():
-        sc = search_score(r.scores)
-        i = int(np.nanargmax(sc)) if np.isfinite(sc).any() else 0
-        best[mode] = {"score": float(sc[i]), "trial": i, "hyperparameters": hs[i],
-                      "scores": dict(zip(config.textures, map(float, r.scores[i]))),
-                      "losses": dict(zip(config.textures, map(float, r.losses[i]))),
-                      "best_score_per_texture": dict(zip(
-                          config.textures, map(float, np.nanmax(r.scores, axis=0))))}
-    n_trials = sum(len(hs) for hs, _ in results.values())
-    all_sc = search_score(all_s)
-    wall = time.perf_counter() - t0
-    trials_s = float(sum(r.wall.sum() for _, r in results.values()))  # whichever run trained
-    summary = {"mode": config.mode, "best": best, "pca_explained_variance": ratio.tolist(),
-               "cross_texture": fits, "wall_time_s": wall, "trials_time_s": trials_s,
-               "wall_time_per_trial_s": trials_s / n_trials, "resumed_trials": log.reused,
-               "scores": _spread(all_sc),
-               "device": jax.devices()[0].device_kind, "jax_version": jax.__version__,
-               "config": dataclasses.asdict(config)}
-    runfolder.write_summary(out, summary)
-    write_report(summary, config, out)
-    return summary
-
-
-SEED_STEPS = 16_383  # training steps per trial in the seed's study
-
-
-def _spread(scores: np.ndarray) -> dict:
-    """How the trials' search scores spread: quartiles, and how many learned a texture."""
-    ok = scores[np.isfinite(scores)]
-    q = np.percentile(ok, [0, 25, 50, 75, 100]).tolist() if len(ok) else [float("nan")] * 5
-    return {"min": q[0], "q25": q[1], "median": q[2], "q75": q[3], "max": q[4],
-            "n": int(len(scores)), "diverged": int(len(scores) - len(ok)),
-            "above_0.5": int(np.sum(ok >= 0.5)), "below_0.1": int(np.sum(ok < 0.1))}
-
-
-def write_report(summary: dict, config: SearchConfig, out: Path) -> None:
-    b, sp = summary["best"], summary["scores"]
-    lo, hi = config.log10_lr
-    lines = [
-        f"# Texture-NCA hyperparameter search ({config.mode})",
-        "",
-        f"{config.trials} trials per mode × {len(config.textures)} textures "
-        f"({', '.join(config.textures)}), model `{config.model}`, {config.size}×{config.size}, "
-        f"{config.train_steps} Adam iterations per trial and texture "
-        f"({100 * config.train_steps / SEED_STEPS:.2g} % of the seed's {SEED_STEPS:,}), lr "
-        f"10^U({lo:g}, {hi:g}), `{config.loss}` training loss. Score of a trial = mean over "
-        "textures of its texture score (VGG16 style loss of fresh rollouts; 0 = the "
-        "texture's mean colour, 1 = another piece of it), higher is better. Device: "
-        f"{summary['device']}; {summary['wall_time_per_trial_s']:.0f} s per trial (all "
-        f"textures, compile and scoring included), {summary['wall_time_s']:.0f} s "
-        + (f"in this run ({summary['resumed_trials']} trials taken from an earlier run into "
-           "this folder)." if summary["resumed_trials"] else "in all."),
-        "",
-        f"Spread of the {sp['n']} trials' scores: min {sp['min']:.2f}, quartiles "
-        f"{sp['q25']:.2f} / {sp['median']:.2f} / {sp['q75']:.2f}, max {sp['max']:.2f}; "
-        f"{sp['above_0.5']} at or above 0.5, {sp['below_0.1']} below 0.1 (no texture), "
-        f"{sp['diverged']} diverged.",
-        "",
-        "| mode | best score | " + " | ".join(f"score on {t}" for t in config.textures)
-        + " | best hyperparameters |",
-        "| --- | --- |" + " --- |" * len(config.textures) + " --- |",
-    ]
-    for mode, r in b.items():
-        hp = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
-                       for k, v in r["hyperparameters"].items())
-        lines.append(f"| {mode} | {r['score']:.3f} | "
-                     + " | ".join(f"{r['scores'][t]:.3f}" for t in config.textures)
-                     + f" | {hp} |")
-    if "evolve" in b:
-        d = b["evolve"]["score"] - b["random"]["score"]
-        verdict = "better" if d > 0 else "not better"
-        lines += ["", f"Evolved (CMA-ES, population {config.population}) vs random search at the "
-                  f"same budget: best score {b['evolve']['score']:.3f} vs "
-                  f"{b['random']['score']:.3f} (difference {d:+.3f}, evolve is {verdict}; "
-                  "one seed, so a hint, not a verdict)."]
-    ev = summary["pca_explained_variance"]
-    lines += ["", "## Structure", "",
-              "PCA of the standardised hyperparameter vectors, explained variance: "
-              + ", ".join(f"PC{i + 1} {v:.0%}" for i, v in enumerate(ev)) + ".", ""]
-    for f in summary["cross_texture"]:
-        lines.append(f"- score on {f['texture']} vs {config.textures[0]}: slope "
-                     f"{f['slope']:.3g}, intercept {f['intercept']:.3g}, Pearson r {f['r']:.3f} "
-                     f"(n={f['n']})")
-    lines += ["", "![scatter](scatter.png)", "", "![pca](pca.png)", "",
-              "![cross-texture](cross_texture.png)", "", "Every trial: `trials.csv`.", ""]
-    (out / "report.md").write_text("\n".join(lines))

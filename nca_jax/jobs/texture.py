@@ -22,9 +22,9 @@ from pathlib import Path
 import jax
 import jax.numpy as jnp
 import numpy as np
-from matplotlib.figure import Figure
 
 from nca_jax import figures
+from nca_jax.reports import texture as texture_report
 from nca_jax.nca import texture as tm
 from nca_jax.style import losses as style
 from nca_jax.style import score as scoring
@@ -32,8 +32,6 @@ from nca_jax.style import vgg
 from nca_jax.targets.textures import load_texture
 from runio import driver as loop
 from nca_jax.train import texture as train_texture
-from nca_jax.web import model as web_model
-from nca_jax.web import page
 from runio import devices, hosts, outdir, runfolder
 from runio.errors import check
 
@@ -107,8 +105,8 @@ def preset(optimizer: str = "adam", model: str = "niklasson", lr_schedule: str =
     """The measured configuration of ``optimizer`` and ``model`` (what ``python -m
     nca_jax.texture`` runs): ``PRESETS``, the learning rate, and Adam's lr decaying by a
     cosine over ``train_steps`` (default: the preset's) or constant."""
-    check(optimizer in train_texture.OPTIMIZERS, "train.optimizer",
-          f"must be one of {train_texture.OPTIMIZERS}, got {optimizer!r}")
+    check(optimizer in train_texture.TRAINERS, "train.optimizer",
+          f"must be one of {train_texture.TRAINERS}, got {optimizer!r}")
     check(model in tm.KINDS, "model.kind", f"must be one of {tm.KINDS}, got {model!r}")
     check(lr_schedule in LR_SCHEDULES, "lr_schedule",
           f"must be one of {LR_SCHEDULES}, got {lr_schedule!r}")
@@ -173,7 +171,6 @@ def make_loss(config: TextureConfig, target: np.ndarray, key: jax.Array, weights
                                  periodic=True, colour_weight=config.colour_weight)
 
 
-_trajectory = jax.jit(tm.trajectory, static_argnums=(3, 4))
 
 
 sample_images = jax.jit(tm.samples, static_argnames=("config", "n_samples", "n_steps", "hw"))
@@ -182,63 +179,6 @@ sample_images = jax.jit(tm.samples, static_argnames=("config", "n_samples", "n_s
 def _keys(config: TextureConfig) -> tuple[jax.Array, ...]:
     """Keys of training, the loss's random features (swd), the figures and the scores."""
     return tuple(jax.random.split(jax.random.PRNGKey(config.seed), 4))
-
-
-def texture_figure(samples: np.ndarray, target: np.ndarray, reference: np.ndarray,
-                   score: float, steps: int, path: Path) -> None:
-    """Labelled panels: NCA samples, the target, another piece of it, the flat image."""
-    panels = [(s, f"NCA, step {steps}" + (f"\nscore {score:.2f}" if i == 0 else ""))
-              for i, s in enumerate(samples[:2])]
-    panels += [(target, "target"), (reference, "another piece\n(shifted, score 1)"),
-               (scoring.flat(target), "mean colour\n(score 0)")]
-    fig = Figure(figsize=(2.2 * len(panels), 2.6))
-    for ax, (img, title) in zip(fig.subplots(1, len(panels)), panels):
-        ax.imshow(np.clip(img, 0, 1), interpolation="nearest")
-        ax.set_title(title, fontsize=9)
-        ax.set_axis_off()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-
-
-def curves_figure(records: list[dict], path: Path, loss_name: str) -> None:
-    """Training loss (log) and the texture score of fresh rollouts against iteration."""
-    fig = Figure(figsize=(6.4, 3.6))
-    ax = fig.subplots()
-    ax.semilogy([r["iteration"] for r in records], [max(r["loss"], 1e-12) for r in records],
-                lw=0.8, color="C0", label="training loss")
-    ax.set_xlabel("iteration")
-    ax.set_ylabel(f"{loss_name} style loss (+ overflow)", color="C0")
-    scored = [(r["iteration"], r["score"]) for r in records if "score" in r]
-    if scored:
-        ax2 = ax.twinx()
-        ax2.plot(*zip(*scored), "o-", ms=3, color="C1", label="score")
-        ax2.set_ylabel("texture score (0 flat, 1 another piece)", color="C1")
-        ax2.axhline(1.0, color="C1", ls=":", lw=0.8)
-        low = min(v for _, v in scored)
-        ax2.set_ylim(max(low, -1.0) - 0.05, max(1.1, max(v for _, v in scored) + 0.05))
-        if low < -1.0:  # an unstable moment far below the flat image: say so, keep the scale
-            ax2.text(0.01, 0.02, f"lowest score {low:.1f} (off the axis)", color="C1",
-                     transform=ax2.transAxes, fontsize=8)
-    ax.set_title("training")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-
-
-def write_report(summary: dict, out: Path) -> None:
-    c = summary["config"]
-    lines = [f"# Texture NCA on `{summary['target']}` ({summary['size']}×{summary['size']})", "",
-             f"Model `{c['model']['kind']}`, {summary['optimizer']} on the `{summary['loss']}` "
-             f"style loss, {summary['iterations']} iterations in {summary['wall_time_s']:.0f} s "
-             f"(+{summary['compile_s']:.0f} s compile) on {summary['device']}.", "",
-             f"**Texture score {summary['score']:.2f}** (VGG16 style loss of "
-             f"{summary['score_samples']} fresh rollouts of {summary['score_steps']} steps, "
-             "0 = the target's mean colour, 1 = another piece of the target).", "",
-             "![texture](texture.png)", "", "![training](loss.png)", "",
-             f"The NCA from a seed, {c['gif_steps']} steps (its training rollouts are "
-             f"{summary['training_steps']} steps):", "", "![running](texture.gif)", "",
-             "It runs in the browser too: [page/index.html](page/index.html) (open it from "
-             "disk; drag on it to erase and watch the texture close the hole).", ""]
-    (out / "report.md").write_text("\n".join(lines))
 
 
 def train(config: TextureConfig, target: np.ndarray, out: Path, loss=None,
@@ -299,32 +239,10 @@ def train(config: TextureConfig, target: np.ndarray, out: Path, loss=None,
         summary["score"] = float(scorer.of_loss(jnp.mean(jnp.concatenate(style_losses))))
         summary["score_samples"] = draws * config.eval_samples
     if hosts.is_main():  # one writer across processes
-        _write(config, summary, samples, target, res, out, k_viz)
+        texture_report.write(config, summary, samples, target, res, out, k_viz)
     if res.diverged:
         raise loop.Diverged(res.diverged)
     return summary
-
-
-def _write(config, summary, samples, target, res, out: Path, k_viz) -> None:
-    """texture.png, loss.png, texture.gif, summary.json and report.md (figures only for a
-    run that did not diverge)."""
-    hw = tuple(target.shape[:2])
-    if samples is not None:
-        texture_figure(samples, target, scoring.reference(target),
-                       summary["score"], config.score_steps, out / "texture.png")
-        curves_figure(res.records, out / "loss.png", config.loss)
-        k_seed, k_roll = jax.random.split(k_viz)
-        x0 = tm.seed(k_seed, config.model, *hw)
-        if config.gif_steps:
-            traj = _trajectory(res.params, x0, k_roll, config.gif_steps, config.model)
-            frames = np.asarray(tm.to_rgb(traj, config.model))
-            figures.write_gif(frames[:: max(1, config.gif_steps // 200)], out / "texture.gif",
-                              fps=20, min_px=192)
-    runfolder.write_summary(out, summary)
-    if samples is not None:
-        page.write([web_model.texture_model(web_model.texture_name(config.model, config.target),
-                                            res.params, config.model)], out / "page")
-        write_report(summary, out)
 
 
 def run(config: TextureConfig, out_dir: str | Path) -> dict:

@@ -227,15 +227,6 @@ def canvas_for(target: np.ndarray, config: BatteryConfig) -> int:
     return canvas
 
 
-def memory_bytes(mcfg: growing.ModelConfig, canvas: int, config: BatteryConfig) -> int:
-    """A rough upper estimate of the battery's working memory on its largest grid (float32):
-    one step's intermediates of every seed's rollout (state, perception, hidden layer,
-    update, and FGSM's gradient of them), and the strips' snapshots."""
-    c = mcfg.channels
-    per_cell = 4 * (c + len(mcfg.filters) * c + mcfg.hidden + c)
-    return 3 * config.seeds * canvas ** 2 * per_cell + len(LONG_STRIP) * canvas ** 2 * c * 4
-
-
 def _clip(steps, n):
     return tuple(s for s in steps if 0 <= s <= n)
 
@@ -279,32 +270,3 @@ def battery_for_model(params, mcfg: growing.ModelConfig, target: np.ndarray,
     res["larger_canvas"] = {"losses": np.asarray(ls), "strip": (strip, np.asarray(snaps)),
                             "canvas": canvas}
     return res
-
-
-def damage_summary(res: dict) -> dict[str, dict]:
-    """Per damage: the undamaged loss at the damage step, the peak loss after it, and the
-    steps until the mean loss is back within 2× of the undamaged mean loss at the same step
-    (None: never), from the damage step (erasing, FGSM after growth) or from the attack's
-    last step (FGSM during growth)."""
-    clean = res["long_horizon"]["losses"].mean(0)
-    out = {}
-    for name, r in res["erase"].items():
-        out[f"erase {name}"] = _damage_row(r["losses"].mean(0), r["damage_step"], clean)
-    r = res["fgsm_during_growth"]
-    out[f"FGSM during growth ε={r['eps']:g}"] = _damage_row(r["losses"].mean(0),
-                                                             r["last_step"], clean)
-    for key, r in res["fgsm_after_growth"].items():
-        out[f"FGSM after growth ε={key}"] = _damage_row(r["losses"].mean(0), r["damage_step"],
-                                                         clean)
-    return out
-
-
-def finite_or_none(v: float) -> float | None:
-    return float(v) if math.isfinite(v) else None
-
-
-def _damage_row(mean, start, clean) -> dict:
-    peak, steps = recovery(mean, start, clean)
-    at = float(clean[start]) if start < clean.size else math.nan
-    return {"damage_step": start, "undamaged_loss": finite_or_none(at),
-            "peak_loss": finite_or_none(peak), "recovery_steps": steps}

@@ -10,12 +10,11 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from nca_jax.robustness import loading, plots
+from nca_jax.robustness import plots
 from nca_jax.robustness.battery import (REPORT_STEPS, BatteryConfig, battery_for_model,
-                                        canvas_for, damage_summary, finite_or_none,
-                                        memory_bytes)
+                                        canvas_for, recovery)
 from nca_jax.robustness.loading import TrainedModel, unique_names
-from runio import devices, hosts, outdir
+from runio import hosts
 from runio.records import write_json
 
 
@@ -58,26 +57,6 @@ def _json_ready(res: dict) -> dict:
 
 
 EXPERIMENTS = ("long_horizon", "erase", "fgsm_during_growth", "fgsm_after_growth", "larger_canvas")
-
-
-JOB = "nca_jax.damage"
-
-
-def run(checkpoints: list[str], config: BatteryConfig, out_dir: str | Path,
-        overwrite: bool = False, progress: bool = True) -> dict:
-    """The damage job: load the models of the run folders ``checkpoints`` (a folder of an
-    ``optimizer=both`` run gives its two), check the canvas and the output folder before
-    any work, then :func:`run_battery` into ``out_dir``."""
-    hosts.on_main(outdir.check, out_dir, JOB, overwrite=overwrite)
-    folders = [f for c in checkpoints for f in loading.run_folders(c)]
-    models = [loading.load_model(f) for f in folders]
-    for m in models:
-        canvas = canvas_for(m.target, config)
-        devices.check_memory(memory_bytes(m.mcfg, canvas, config), "canvas",
-                             f"the battery on a {canvas}×{canvas} canvas",
-                             "use a smaller canvas or fewer seeds")
-    with outdir.claim(out_dir, JOB, overwrite=overwrite) as out:
-        return run_battery(models, config, out, progress)
 
 
 def run_battery(models: list[TrainedModel], config: BatteryConfig, out: str | Path,
@@ -163,3 +142,32 @@ def write_report(results: dict, figures: dict, config: BatteryConfig, out: Path)
         if e in figures:
             lines += [f"![{e}]({figures[e]})", ""]
     (out / "report.md").write_text("\n".join(lines))
+
+
+def damage_summary(res: dict) -> dict[str, dict]:
+    """Per damage: the undamaged loss at the damage step, the peak loss after it, and the
+    steps until the mean loss is back within 2× of the undamaged mean loss at the same step
+    (None: never), from the damage step (erasing, FGSM after growth) or from the attack's
+    last step (FGSM during growth)."""
+    clean = res["long_horizon"]["losses"].mean(0)
+    out = {}
+    for name, r in res["erase"].items():
+        out[f"erase {name}"] = _damage_row(r["losses"].mean(0), r["damage_step"], clean)
+    r = res["fgsm_during_growth"]
+    out[f"FGSM during growth ε={r['eps']:g}"] = _damage_row(r["losses"].mean(0),
+                                                             r["last_step"], clean)
+    for key, r in res["fgsm_after_growth"].items():
+        out[f"FGSM after growth ε={key}"] = _damage_row(r["losses"].mean(0), r["damage_step"],
+                                                         clean)
+    return out
+
+
+def finite_or_none(v: float) -> float | None:
+    return float(v) if math.isfinite(v) else None
+
+
+def _damage_row(mean, start, clean) -> dict:
+    peak, steps = recovery(mean, start, clean)
+    at = float(clean[start]) if start < clean.size else math.nan
+    return {"damage_step": start, "undamaged_loss": finite_or_none(at),
+            "peak_loss": finite_or_none(peak), "recovery_steps": steps}

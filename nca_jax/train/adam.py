@@ -96,6 +96,17 @@ def normalize_grads(grads):
     return jax.tree.map(lambda g: g / (jnp.linalg.norm(g) + 1e-8), grads)
 
 
+def optimizer(lr: optax.ScalarOrSchedule, grad_norm: bool = True
+              ) -> optax.GradientTransformation:
+    """The one Adam of the project's NCA trainers (growing and texture): each variable's
+    gradient normalised (Mordvintsev et al.), then optax's Adam with the learning rate or
+    schedule injected."""
+    adam = optax.adam(lr)
+    if not grad_norm:
+        return adam
+    return optax.chain(optax.stateless(lambda g, _: normalize_grads(g)), adam)
+
+
 def make(mcfg: growing.ModelConfig, cfg: AdamConfig, target: jnp.ndarray,
          mesh: Mesh | None = None) -> Trainer:
     """The Adam trainer. ``mesh`` is accepted for the common signature and not used: the
@@ -104,7 +115,7 @@ def make(mcfg: growing.ModelConfig, cfg: AdamConfig, target: jnp.ndarray,
     target = jnp.asarray(target, jnp.float32)
     h, w = target.shape[:2]
     x0 = growing.seed(mcfg, h, w)
-    tx = optax.adam(schedule(cfg))
+    tx = optimizer(schedule(cfg), cfg.grad_norm)
 
     def init(key: jax.Array) -> State:
         k_param, key = jax.random.split(key)
@@ -134,8 +145,6 @@ def make(mcfg: growing.ModelConfig, cfg: AdamConfig, target: jnp.ndarray,
             return jnp.mean(losses.mse(y, target)), y
 
         (loss, y), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params)
-        if cfg.grad_norm:
-            grads = normalize_grads(grads)
         updates, opt_state = tx.update(grads, state.opt_state, state.params)
         params = optax.apply_updates(state.params, updates)
         new_pool = pool.commit(state.pool, idx, y) if cfg.pool else state.pool

@@ -30,7 +30,7 @@ from nca_jax.train.strategies import centered_rank_normalized  # noqa: F401 (re-
 from runio import devices
 from runio.errors import check, finite
 
-OPTIMIZERS = tuple(strategies.OPTIMIZERS)
+
 FITNESS = ("final", "window")
 DEAD_FITNESS = 1e6  # added to the loss of dead members before ranking
 
@@ -90,8 +90,8 @@ class ESConfig:
               f"must be a finite number >= 0 (0: twice the lr), got {self.max_velocity}")
         check(finite(self.elite_ratio) and 0 < self.elite_ratio <= 1, "elite_ratio",
               f"must be in (0, 1], got {self.elite_ratio}")
-        check(self.optimizer in OPTIMIZERS, "optimizer",
-              f"must be one of {OPTIMIZERS}, got {self.optimizer!r}")
+        check(self.optimizer in strategies.MEAN_OPTIMIZERS, "optimizer",
+              f"must be one of {tuple(strategies.MEAN_OPTIMIZERS)}, got {self.optimizer!r}")
         check(len(self.decay_thresholds) == len(self.decay_factors), "decay_factors",
               "need as many decay factors as decay thresholds")
         check(all(finite(f) and 0 < f <= 1 for f in self.decay_factors), "decay_factors",

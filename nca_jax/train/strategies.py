@@ -28,7 +28,7 @@ import optax
 
 from runio.errors import check
 
-OPTIMIZERS = {"adam": optax.adam, "sgd": optax.sgd}
+MEAN_OPTIMIZERS = {"adam": optax.adam, "sgd": optax.sgd}
 
 
 def centered_rank_normalized(population, fitness, state, params):
@@ -56,7 +56,7 @@ class Spec(NamedTuple):
 
 
 def _optimizer(cfg) -> optax.GradientTransformation:
-    return optax.inject_hyperparams(OPTIMIZERS[cfg.optimizer])(learning_rate=cfg.lr)
+    return optax.inject_hyperparams(MEAN_OPTIMIZERS[cfg.optimizer])(learning_rate=cfg.lr)
 
 
 def _ev():

@@ -7,11 +7,12 @@ every ``reset_every``-th iteration replaces batch item 0 by a fresh seed, rolls 
 out for a random number of steps (:func:`nca_jax.nca.texture.step_range`), and minimises
 the mean style loss of the images plus ``overflow_weight`` times the overflow of the state
 beyond ±1 (Niklasson's overflow loss; it keeps the state bounded without a hard clamp,
-whose zero gradient would stop training). Each variable's gradient is normalised (as the
-growing NCA does) before Adam; the rolled-out batch goes back to the pool. The learning
-rate lives in the optimiser state (``optax.inject_hyperparams``), so trials can differ in
-it under ``jax.vmap``; with ``decay_steps > 0`` it follows a cosine from ``lr`` down to
-``lr * lr_floor`` at iteration ``decay_steps`` (and stays there).
+whose zero gradient would stop training). The optimiser is the growing NCA's
+(:func:`nca_jax.train.adam.optimizer`: normalised gradients, then Adam); the rolled-out
+batch goes back to the pool. The base learning rate lives in the state and the schedule
+built from it is injected, so trials can differ in it under ``jax.vmap``; with
+``decay_steps > 0`` it follows a cosine from ``lr`` down to ``lr * lr_floor`` at iteration
+``decay_steps`` (and stays there).
 
 ES: one generation evaluates an evosax population (:mod:`nca_jax.train.strategies`,
 through :mod:`nca_jax.train.evolution`) on the same pool batch and update masks, and the
@@ -41,7 +42,7 @@ from nca_jax.train import evolution, pool, strategies
 from nca_jax.train.base import Trainer
 from runio.errors import check, finite
 
-OPTIMIZERS = ("adam", "es")
+TRAINERS = ("adam", "es")
 ES_LAYERS = ("all", "out")
 
 
@@ -64,8 +65,8 @@ class TextureTrainConfig:
     es_layers: str = "out"  # ES: the output layer only, or every layer ("all"; see module)
 
     def __post_init__(self):
-        check(self.optimizer in OPTIMIZERS, "optimizer",
-              f"must be one of {OPTIMIZERS}, got {self.optimizer!r}")
+        check(self.optimizer in TRAINERS, "optimizer",
+              f"must be one of {TRAINERS}, got {self.optimizer!r}")
         check(finite(self.lr) and 0.0 < self.lr <= 1.0, "lr", f"must be in (0, 1], got {self.lr}")
         check(1 <= self.batch_size <= 64, "batch_size", f"must be in [1, 64], got {self.batch_size}")
         check(1 <= self.ca_steps <= 1000, "ca_steps", f"must be in [1, 1000], got {self.ca_steps}")
@@ -91,7 +92,7 @@ LossFn = Callable[[Any, jnp.ndarray], jnp.ndarray]
 
 class AdamState(NamedTuple):
     params: Any
-    opt_state: Any  # optax.inject_hyperparams(adam): holds the learning rate in use
+    opt_state: Any  # the project's Adam (nca_jax.train.adam.optimizer)
     pool: jnp.ndarray
     key: jax.Array
     iteration: jnp.ndarray
@@ -134,18 +135,19 @@ def batch_loss(params, x, key, n, loss_fn: LossFn, data, mcfg, cfg, update_rate)
 
 # ---------------------------------------------------------------------------- Adam
 
-_adam = optax.inject_hyperparams(optax.adam)
+def _adam(lr, cfg: TextureTrainConfig) -> optax.GradientTransformation:
+    """Adam with the schedule of base rate ``lr`` (may be traced: one per trial of a
+    hyperparameter search) injected."""
+    return growing_adam.optimizer(lambda count: lr_at(lr, count, cfg), cfg.grad_norm)
 
 
 def adam_init(key: jax.Array, mcfg, cfg: TextureTrainConfig, hw, lr=None) -> AdamState:
     """Fresh state; ``lr`` (may be traced) overrides ``cfg.lr``."""
     k_param, k_pool, key = jax.random.split(key, 3)
     params = tm.init_params(k_param, mcfg)
-    opt_state = _adam(learning_rate=cfg.lr).init(params)
     lr = jnp.asarray(cfg.lr if lr is None else lr, jnp.float32)
-    opt_state.hyperparams["learning_rate"] = lr
-    return AdamState(params, opt_state, init_pool(k_pool, mcfg, cfg, hw), key,
-                     jnp.zeros((), jnp.int32), lr)
+    return AdamState(params, _adam(lr, cfg).init(params), init_pool(k_pool, mcfg, cfg, hw),
+                     key, jnp.zeros((), jnp.int32), lr)
 
 
 def adam_step(state: AdamState, data, update_rate, loss_fn: LossFn, mcfg,
@@ -157,16 +159,11 @@ def adam_step(state: AdamState, data, update_rate, loss_fn: LossFn, mcfg,
     n = rollout_length(k_n, mcfg, cfg)
     (loss, y), grads = jax.value_and_grad(batch_loss, has_aux=True)(
         state.params, x, k_roll, n, loss_fn, data, mcfg, cfg, update_rate)
-    if cfg.grad_norm:
-        grads = growing_adam.normalize_grads(grads)
-    tx = _adam(learning_rate=cfg.lr)  # the rate used is the one in opt_state
-    hyper = dict(state.opt_state.hyperparams, learning_rate=lr_at(state.lr, state.iteration, cfg))
-    opt_state = state.opt_state._replace(hyperparams=hyper)
-    updates, opt_state = tx.update(grads, opt_state, state.params)
+    updates, opt_state = _adam(state.lr, cfg).update(grads, state.opt_state, state.params)
     params = optax.apply_updates(state.params, updates)
     new = AdamState(params, opt_state, pool.commit(state.pool, idx, y), key, state.iteration + 1,
                     state.lr)
-    return new, {"loss": loss, "lr": opt_state.hyperparams["learning_rate"]}
+    return new, {"loss": loss, "lr": lr_at(state.lr, state.iteration, cfg)}
 
 
 # ---------------------------------------------------------------------------- ES

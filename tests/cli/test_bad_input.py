@@ -202,10 +202,11 @@ def places(tmp_path_factory, run_dir):
     search = root / "search"  # a search folder of the default configuration
     search.mkdir()
     from nca_jax.hparams import trials
+    from nca_jax.jobs import hparam_search
 
-    (search / "job.json").write_text(json.dumps({"job": trials.JOB}))
+    (search / "job.json").write_text(json.dumps({"job": hparam_search.JOB}))
     (search / "config.json").write_text(
-        json.dumps(trials.run_config(trials.SearchConfig())))
+        json.dumps(hparam_search.run_config(trials.HparamSearchConfig())))
     return {"FILE": root / "file", "FOREIGN": root / "foreign", "EMPTY": root / "empty",
             "JUNK": root / "junk.png", "SMALL": root / "small.png", "MISSING": root / "missing",
             "NOTADIR": root / "file", "RUN": run_dir, "SEARCH": search}

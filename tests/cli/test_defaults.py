@@ -14,7 +14,7 @@ CLIS = {
     "nca_jax.grow": ("SPEC", "nca_jax.jobs.grow.GrowConfig()"),
     "nca_jax.texture": ("SPEC", "nca_jax.jobs.texture.preset()"),
     "nca_jax.damage": ("SPEC", "nca_jax.robustness.battery.BatteryConfig()"),
-    "nca_jax.hparam_search": ("SPEC", "nca_jax.hparams.trials.SearchConfig()"),
+    "nca_jax.hparam_search": ("SPEC", "nca_jax.hparams.trials.HparamSearchConfig()"),
     "nca_jax.export": ("SPEC", "nca_jax.jobs.export.ExportConfig(checkpoints=('x',))"),
     "ca_search.search": ("search_flags.SEARCH", "ca_search.search_config.SearchConfig()"),
     "ca_search.table1": ("search_flags.TABLE1", "ca_search.search_config.SearchConfig()"),

@@ -86,7 +86,7 @@ def test_cross_fit_recovers_slope_intercept_and_r():
 
 
 def test_evolve_uses_the_same_budget_and_improves_on_a_known_objective():
-    cfg = hparam_trials.SearchConfig(mode="evolve", trials=48, population=6, seed=0)
+    cfg = hparam_trials.HparamSearchConfig(mode="evolve", trials=48, population=6, seed=0)
     calls = []
 
     def fake_run(hs, ids):  # score highest at channels 15, lr 10^-2.5, update rate 0.9
@@ -104,7 +104,7 @@ def test_evolve_uses_the_same_budget_and_improves_on_a_known_objective():
     first, last = res.scores[:6, 0].mean(), res.scores[-6:, 0].mean()
     assert last > first  # it maximises
     with pytest.raises(ConfigError, match="multiple of population=4") as e:
-        hparam_trials.SearchConfig(mode="evolve", trials=10, population=4)
+        hparam_trials.HparamSearchConfig(mode="evolve", trials=10, population=4)
     assert e.value.field == "trials"
 
 
@@ -119,7 +119,7 @@ def test_vmapped_group_equals_trials_run_alone():
         w, mean_colour = data
         return jnp.sum(w * jnp.square(images.mean((1, 2)) - mean_colour), -1)
 
-    cfg = hparam_trials.SearchConfig(trials=2, train_steps=3, size=size, loss="swd",
+    cfg = hparam_trials.HparamSearchConfig(trials=2, train_steps=3, size=size, loss="swd",
                                      pool_size=4, progress=False)
     base = {"channels": 6, "hidden": 8, "ca_steps": 2, "batch_size": 2, "filters": 4}
     h1 = dict(base, update_rate=0.5, lr=1e-3)
@@ -137,7 +137,7 @@ def test_an_untrained_trial_scores_as_the_flat_grey_image_it_paints():
     """A trial whose lr is ~0 keeps the zero-initialised output layer: its rollouts show the
     grey image 0.5, whose score against each texture is computed here by hand."""
     size, shared, per, loss_fn, scorers = 24, SHARED, PER, mean_colour_loss, SCORERS
-    cfg = hparam_trials.SearchConfig(trials=1, train_steps=2, size=size, loss="swd",
+    cfg = hparam_trials.HparamSearchConfig(trials=1, train_steps=2, size=size, loss="swd",
                                      pool_size=4, progress=False, eval_samples=3)
     h = {"channels": 6, "hidden": 8, "ca_steps": 2, "batch_size": 2, "filters": 4,
          "update_rate": 0.5, "lr": 1e-9}
@@ -152,7 +152,7 @@ def test_an_untrained_trial_scores_as_the_flat_grey_image_it_paints():
 def test_trials_are_scored_at_the_update_rate_they_trained_with():
     """The scoring rollouts of a group run each trial at its own (traced) update rate: equal
     to rollouts of a model configured with that rate."""
-    size, cfg = 24, hparam_trials.SearchConfig(size=24, loss="swd", eval_samples=2)
+    size, cfg = 24, hparam_trials.HparamSearchConfig(size=24, loss="swd", eval_samples=2)
     h = {"channels": 6, "hidden": 8, "ca_steps": 2, "batch_size": 2, "filters": 4}
     _, _, images = hparam_trials._group_fns(hparams.shape_key(h), cfg, None, (size, size))
     mcfg = tm.TextureModelConfig(channels=6, hidden=8, n_filters=4)
@@ -172,7 +172,7 @@ def test_a_search_stopped_after_a_group_resumes_to_the_same_results(tmp_path):
     first group in the folder's trial log; a rerun trains only the second and gives exactly
     the results of a run never stopped."""
     size, shared, per, loss_fn, scorers = 24, SHARED, PER, mean_colour_loss, SCORERS
-    cfg = hparam_trials.SearchConfig(trials=3, train_steps=2, size=size, loss="swd",
+    cfg = hparam_trials.HparamSearchConfig(trials=3, train_steps=2, size=size, loss="swd",
                                      pool_size=4, progress=False, eval_samples=2)
     base = {"channels": 6, "hidden": 8, "ca_steps": 2, "batch_size": 2, "filters": 4,
             "update_rate": 0.5, "lr": 1e-3}

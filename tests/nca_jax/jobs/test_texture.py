@@ -5,6 +5,7 @@ import json
 import pytest
 
 from nca_jax.hparams import trials
+from nca_jax.jobs import hparam_search
 from nca_jax.jobs import texture
 from nca_jax.targets import grayscott
 from runio.errors import ConfigError
@@ -41,9 +42,9 @@ def test_the_job_refuses_a_folder_of_another_configuration_before_simulating(tmp
 
 
 def test_the_search_refuses_a_bad_name_before_simulating_the_good_ones(tmp_path, no_simulation):
-    config = trials.SearchConfig(textures=("grayscott:spots", "grayscott:nosuch"), size=16,
+    config = trials.HparamSearchConfig(textures=("grayscott:spots", "grayscott:nosuch"), size=16,
                                  progress=False)
     with pytest.raises(ConfigError, match="unknown Gray-Scott preset 'nosuch'") as e:
-        trials.run(config, tmp_path / "search")
+        hparam_search.run(config, tmp_path / "search")
     assert e.value.field == "textures"
     assert not (tmp_path / "search").exists()

