@@ -56,9 +56,8 @@ def write_report(summary: dict, config: HparamSearchConfig, out: Path) -> None:
         "textures of its texture score (VGG16 style loss of fresh rollouts; 0 = the "
         "texture's mean colour, 1 = another piece of it), higher is better. Device: "
         f"{summary['device']}; {summary['wall_time_per_trial_s']:.0f} s per trial (all "
-        f"textures, compile and scoring included), {summary['wall_time_s']:.0f} s "
-        + (f"in this run ({summary['resumed_trials']} trials taken from an earlier run into "
-           "this folder)." if summary["resumed_trials"] else "in all."),
+        f"textures, compile and scoring included), {summary['trials_time_s']:.0f} s of trials "
+        "in all (a resumed search counts the trials of every run into its folder).",
         "",
         f"Spread of the {sp['n']} trials' scores: min {sp['min']:.2f}, quartiles "
         f"{sp['q25']:.2f} / {sp['median']:.2f} / {sp['q75']:.2f}, max {sp['max']:.2f}; "

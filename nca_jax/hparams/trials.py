@@ -10,9 +10,9 @@ colour, 1 = another piece of it). Trials whose shape-determining hyperparameters
 trial) and over textures (the style loss's per-texture statistics are a vmapped argument,
 its features/weights shared). A trial's loss on a texture is the mean
 training loss over the last 10 % of iterations (kept in the records); its wall time is its
-group's wall time (compile and scoring included) divided by the group's size. Each finished
-group is logged in the search's folder (:mod:`nca_jax.hparams.resume`), so a search stopped
-midway resumes there.
+group's wall time (compile and scoring included) divided by the group's size. The searches
+over trials (:mod:`nca_jax.hparams.search`) run on the one driver, a group or a generation
+per step, so a search stopped midway resumes from its checkpoint.
 
 Search score of a trial: the mean of its texture scores over textures (higher is better;
 a trial that diverged on any texture scores nan, ranked last). ``random`` samples all
@@ -41,7 +41,6 @@ import jax.numpy as jnp
 import numpy as np
 
 from nca_jax.hparams import space as hparams
-from nca_jax.hparams.resume import TrialLog
 from nca_jax.nca import texture as tm
 from nca_jax.style import losses as style
 from nca_jax.style import score as scoring
@@ -149,16 +148,12 @@ def _group_fns(shape: tuple, cfg: HparamSearchConfig, loss_fn, hw: tuple):
 
 
 def run_trials(hs: list[dict], trial_ids: list[int], cfg: HparamSearchConfig, loss_fn, shared, per,
-               hw, scorers=None, on_chunk: Callable[[int], None] = lambda n: None,
-               log: TrialLog | None = None) -> Results:
+               hw, scorers=None, on_chunk: Callable[[int], None] = lambda n: None) -> Results:
     """Train every trial on every texture. ``per``: per-texture loss data stacked on axis 0;
     ``scorers``: one :class:`nca_jax.style.score.Scorer` per texture (None: no scores, nan);
-    ``log``: finished trials, reused for a group whose trials it all holds and appended to
-    after each group trained (:mod:`nca_jax.hparams.resume`).
 
     Returns the :class:`Results` in the order of ``hs``.
     """
-    log = log if log is not None else TrialLog(None)
     n_tex = jax.tree.leaves(per)[0].shape[0]
     final = np.full((len(hs), n_tex), np.nan)
     scores = np.full((len(hs), n_tex), np.nan)
@@ -168,13 +163,6 @@ def run_trials(hs: list[dict], trial_ids: list[int], cfg: HparamSearchConfig, lo
         groups.setdefault(hparams.shape_key(h), []).append(i)
     root = jax.random.PRNGKey(cfg.seed)
     for members in groups.values():
-        kept = [log.get(trial_ids[i], hs[i]) for i in members]
-        if all(k is not None for k in kept):  # trained by an earlier run into this folder
-            for i, (ls, sc, w) in zip(members, kept):
-                final[i], scores[i], wall[i] = ls, sc, w
-            log.reused += len(members)
-            on_chunk(cfg.train_steps * len(members))
-            continue
         t0 = time.perf_counter()
         init, chunk, images = _group_fns(hparams.shape_key(hs[members[0]]), cfg, loss_fn,
                                          tuple(hw))
@@ -200,41 +188,4 @@ def run_trials(hs: list[dict], trial_ids: list[int], cfg: HparamSearchConfig, lo
                 vgg_loss = np.asarray(sc.losses(flat)).reshape(len(members), -1).mean(-1)
                 scores[members, t] = sc.of_loss(vgg_loss)
         wall[members] = (time.perf_counter() - t0) / len(members)
-        for i in members:
-            log.put(trial_ids[i], hs[i], final[i], scores[i], wall[i])
     return Results(final, scores, wall)
-
-
-def random_search(cfg: HparamSearchConfig, run: Callable) -> tuple[list[dict], Results]:
-    """All trials sampled from the ranges and run at once (grouped by shape)."""
-    hs = hparams.sample(jax.random.PRNGKey(cfg.seed), cfg.trials, cfg.log10_lr)
-    return hs, run(hs, list(range(cfg.trials)))
-
-
-def evolve_search(cfg: HparamSearchConfig, run: Callable) -> tuple[list[dict], Results, list[int]]:
-    """CMA-ES over the encoding, ``population`` trials a generation, ``trials`` in all,
-    maximising the search score (a nan trial counts as the worst).
-
-    Returns hyperparameters, results and the generation of each trial.
-    """
-    from evosax.algorithms import CMA_ES  # importing evosax runs JAX: only when needed
-
-    es = CMA_ES(population_size=cfg.population, solution=jnp.zeros(len(hparams.NAMES)))
-    params = es.default_params.replace(std_init=0.3)
-    key = jax.random.PRNGKey(cfg.seed + 1)
-    key, k_init = jax.random.split(key)
-    state = es.init(k_init, jnp.full(len(hparams.NAMES), 0.5), params)
-    hs, results, gens = [], [], []
-    for g in range(cfg.trials // cfg.population):
-        key, k_ask, k_tell = jax.random.split(key, 3)
-        pop, state = es.ask(k_ask, state, params)
-        batch = [hparams.decode(u, cfg.log10_lr) for u in np.asarray(pop)]
-        ids = list(range(len(hs), len(hs) + len(batch)))
-        res = run(batch, ids)
-        fitness = -jnp.asarray(search_score(res.scores), jnp.float32)  # CMA-ES minimises
-        fitness = jnp.where(jnp.isfinite(fitness), fitness, 1e6)
-        state, _ = es.tell(k_tell, pop, fitness, state, params)
-        hs += batch
-        results.append(res)
-        gens += [g] * len(batch)
-    return hs, Results(*(np.concatenate(r) for r in zip(*results))), gens

@@ -3,8 +3,9 @@ analysis and report (``python -m nca_jax.hparam_search``).
 
 ``run(config, out)`` writes ``trials.csv``, ``scatter.png``, ``pca.png``,
 ``cross_texture.png``, ``summary.json`` and ``report.md``; evolve mode also runs random
-search at the same budget to compare against. Each finished group of trials is logged at
-once (:mod:`nca_jax.hparams.resume`), so a search stopped midway resumes there.
+search at the same budget to compare against. Each search runs on the one driver
+(:mod:`nca_jax.hparams.search`) into its own run folder (``random/``, ``evolve/``),
+checkpointed after every group or generation, so a search stopped midway resumes there.
 """
 
 from __future__ import annotations
@@ -16,18 +17,16 @@ from pathlib import Path
 import jax
 import jax.numpy as jnp
 import numpy as np
-from tqdm import tqdm
 
 from nca_jax.hparams import analysis
 from nca_jax.hparams import report
-from nca_jax.hparams.resume import TrialLog
-from nca_jax.hparams.trials import (HparamSearchConfig, evolve_search, random_search,
-                                    run_trials, search_score)
+from nca_jax.hparams import search
+from nca_jax.hparams.trials import HparamSearchConfig, run_trials, search_score
 from nca_jax.style import losses as style
 from nca_jax.style import score as scoring
 from nca_jax.style import vgg
 from nca_jax.targets.textures import check_texture, load_texture
-from runio import hosts, outdir, runfolder
+from runio import driver, hosts, outdir, runfolder
 
 JOB = "nca_jax.hparam_search"
 
@@ -67,26 +66,23 @@ def _search(config: HparamSearchConfig, out: Path, targets, weights) -> dict | N
     scorers = [scoring.scorer(t, weights) for t in targets]
     hw = targets[0].shape[:2]
     modes = ("random",) if config.mode == "random" else ("random", "evolve")
-    total = config.trials * config.train_steps * len(modes)
-    bar = tqdm(total=total, desc="trial-iterations", disable=not (config.progress and hosts.is_main()),
-               unit="it")
-
-    log = TrialLog(out, write=hosts.is_main())  # the trials an earlier run finished
 
     def run_fn(hs, ids):
-        return run_trials(hs, ids, config, loss_fn, shared, per, hw, scorers,
-                          on_chunk=bar.update, log=log)
+        return run_trials(hs, ids, config, loss_fn, shared, per, hw, scorers)
 
     t0 = time.perf_counter()
     results, rows = {}, []
-    hs, res = random_search(config, run_fn)
-    results["random"] = (hs, res)
-    rows += report.rows("random", hs, res, config.textures)
-    if config.mode == "evolve":
-        hs, res, gens = evolve_search(config, run_fn)
-        results["evolve"] = (hs, res)
-        rows += report.rows("evolve", hs, res, config.textures, gens)
-    bar.close()
+    for mode in modes:  # each a run folder of its own: out/random, out/evolve
+        make = search.random_trainer if mode == "random" else search.evolve_trainer
+        trainer, steps = make(config, run_fn, len(targets))
+        loop = driver.LoopConfig(max_iterations=steps, checkpoint_every=1, keep_checkpoints=2,
+                                 progress=config.progress)
+        res = driver.train(trainer, jax.random.PRNGKey(config.seed), out / mode, loop,
+                           run_config(config), desc=f"{mode} search", budget=())
+        hs, r = search.results(res.state)
+        results[mode] = (hs, r)
+        gens = [i // config.population for i in range(len(hs))] if mode == "evolve" else None
+        rows += report.rows(mode, hs, r, config.textures, gens)
     if not hosts.is_main():  # one writer across processes
         return None
     report.write_csv(out / "trials.csv", rows)
@@ -110,7 +106,7 @@ def _search(config: HparamSearchConfig, out: Path, targets, weights) -> dict | N
     trials_s = float(sum(r.wall.sum() for _, r in results.values()))  # whichever run trained
     summary = {"mode": config.mode, "best": best, "pca_explained_variance": ratio.tolist(),
                "cross_texture": fits, "wall_time_s": wall, "trials_time_s": trials_s,
-               "wall_time_per_trial_s": trials_s / n_trials, "resumed_trials": log.reused,
+               "wall_time_per_trial_s": trials_s / n_trials,
                "scores": report.spread(all_sc),
                "device": jax.devices()[0].device_kind, "jax_version": jax.__version__,
                "config": dataclasses.asdict(config)}

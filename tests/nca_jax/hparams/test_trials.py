@@ -11,7 +11,8 @@ import pytest
 from nca_jax.hparams import analysis as hparam_analysis
 from nca_jax.hparams import space as hparams
 from nca_jax.hparams import trials as hparam_trials
-from nca_jax.hparams.resume import TrialLog
+from nca_jax.hparams import search as hparam_search
+from runio import driver
 from nca_jax.nca import texture as tm
 from nca_jax.style import score
 from runio.errors import ConfigError
@@ -95,8 +96,11 @@ def test_evolve_uses_the_same_budget_and_improves_on_a_known_objective():
                            - 5 * abs(h["update_rate"] - 0.9)] for h in hs])
         return hparam_trials.Results(-score, score, np.ones(len(hs)))
 
-    hs, res, gens = hparam_trials.evolve_search(cfg, fake_run)
-    assert sum(calls) == len(hs) == 48 and calls == [6] * 8 and gens[-1] == 7
+    trainer, steps = hparam_search.evolve_trainer(cfg, fake_run, 1)
+    res_ = driver.train(trainer, jax.random.PRNGKey(0),
+                        loop=driver.LoopConfig(max_iterations=steps, progress=False))
+    hs, res = hparam_search.results(res_.state)
+    assert sum(calls) == len(hs) == 48 and calls == [6] * 8 and steps == 8
     assert res.scores.shape == (48, 1) and res.wall.shape == (48,)
     lo, hi = cfg.log10_lr  # the short-budget range of the default model
     assert (lo, hi) == hparam_trials.LR_RANGES["niklasson"]
@@ -168,39 +172,36 @@ def test_trials_are_scored_at_the_update_rate_they_trained_with():
 
 
 def test_a_search_stopped_after_a_group_resumes_to_the_same_results(tmp_path):
-    """Trials of two shapes (two groups); a run killed as the second group starts leaves the
-    first group in the folder's trial log; a rerun trains only the second and gives exactly
-    the results of a run never stopped."""
+    """Trials of two shapes (two groups, two driver steps); a search stopped after the first
+    group resumes from its checkpoint, trains only the second and gives exactly the results
+    of a search never stopped."""
     size, shared, per, loss_fn, scorers = 24, SHARED, PER, mean_colour_loss, SCORERS
     cfg = hparam_trials.HparamSearchConfig(trials=3, train_steps=2, size=size, loss="swd",
-                                     pool_size=4, progress=False, eval_samples=2)
-    base = {"channels": 6, "hidden": 8, "ca_steps": 2, "batch_size": 2, "filters": 4,
-            "update_rate": 0.5, "lr": 1e-3}
-    hs = [base, dict(base, hidden=16), dict(base, lr=3e-3)]  # groups {0, 2} and {1}
+                                           pool_size=4, progress=False, eval_samples=2)
+    trained = []
 
-    def run(folder, on_chunk=lambda n: None):
-        log = TrialLog(folder)
-        res = hparam_trials.run_trials(hs, [0, 1, 2], cfg, loss_fn, shared, per, (size, size),
-                                       scorers, on_chunk=on_chunk, log=log)
-        return res, log
+    def run_fn(hs, ids):
+        trained.extend(ids)
+        return hparam_trials.run_trials(hs, ids, cfg, loss_fn, shared, per, (size, size),
+                                        scorers)
 
-    (tmp_path / "whole").mkdir()
-    whole, _ = run(tmp_path / "whole")
+    def search(folder, steps=None):
+        trainer, n = hparam_search.random_trainer(cfg, run_fn, 2)
+        loop = driver.LoopConfig(max_iterations=steps or n, checkpoint_every=1, progress=False)
+        return driver.train(trainer, jax.random.PRNGKey(0), folder, loop, {"cfg": "x"},
+                            budget=()), n
 
-    stopped = tmp_path / "stopped"
-    stopped.mkdir()
-    calls = []
-
-    def kill_at_the_second_group(n):
-        calls.append(n)
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        run(stopped, kill_at_the_second_group)
-    assert len(TrialLog(stopped).done) == 2  # the first group, both its trials
-    resumed, log = run(stopped)
-    assert log.reused == 2
-    np.testing.assert_array_equal(resumed.losses, whole.losses)  # (wall times differ)
-    np.testing.assert_array_equal(resumed.scores, whole.scores)
-    assert np.isfinite(resumed.scores).all() and resumed.scores[0, 0] != resumed.scores[2, 0]
+    (whole, n), first = search(tmp_path / "whole"), list(trained)
+    assert n == len(hparam_search.groups(hparam_search.results(whole.state)[0])) >= 2
+    trained.clear()
+    search(tmp_path / "stopped", steps=1)
+    one_group = list(trained)
+    trained.clear()
+    resumed, _ = search(tmp_path / "stopped")
+    assert sorted(one_group + trained) == sorted(first)  # nothing trained twice
+    hs_w, r_w = hparam_search.results(whole.state)
+    hs_r, r_r = hparam_search.results(resumed.state)
+    assert hs_w == hs_r
+    np.testing.assert_array_equal(r_r.losses, r_w.losses)  # (wall times differ)
+    np.testing.assert_array_equal(r_r.scores, r_w.scores)
+    assert np.isfinite(r_r.scores).all()
