@@ -23,6 +23,7 @@ from jax.sharding import Mesh
 from nca_jax.nca import growing, losses
 from nca_jax.train import averaging, pool
 from nca_jax.train.base import Trainer
+from nca_jax.train.rollouts import RolloutConfig
 from runio.errors import check, finite
 
 SCHEDULES = ("constant", "piecewise")
@@ -30,7 +31,7 @@ LOSSES = ("final", "window")
 
 
 @dataclasses.dataclass(frozen=True)
-class AdamConfig:
+class AdamConfig(RolloutConfig):
     lr: float = 2e-3
     lr_schedule: str = "constant"  # "piecewise": ×0.1 after lr_decay_at iterations
     # Mordvintsev's 2000; at a fixed budget a later decay is better (the moving average does
@@ -38,10 +39,7 @@ class AdamConfig:
     # below 2000 in each (benchmarks/notes/es_vs_adam.md)
     lr_decay_at: int = 2000
     batch_size: int = 8
-    min_steps: int = 30
-    max_steps: int = 39
     grad_norm: bool = True
-    pool: bool = True
     # small, so pool grids are sampled again and again and carried far past the 30–39 steps
     # of one rollout: the grown shape persists (loss(1000)/loss(40) 1.1–1.6 over 5 seeds at
     # 32 against 3.4–11.5 at 1024) and the target comes sooner (benchmarks/notes/es_vs_adam.md)
@@ -58,15 +56,13 @@ class AdamConfig:
     average: float = 0.99
 
     def __post_init__(self):
-        averaging.check_cap(self.average)
+        super().__post_init__()
         check(finite(self.lr) and 0 < self.lr <= 1, "lr", f"must be in (0, 1], got {self.lr}")
         check(self.loss in LOSSES, "loss", f"must be one of {LOSSES}, got {self.loss!r}")
         check(self.lr_schedule in SCHEDULES, "lr_schedule",
               f"must be one of {SCHEDULES}, got {self.lr_schedule!r}")
         check(self.lr_decay_at >= 1, "lr_decay_at",
               f"must be an iteration count >= 1, got {self.lr_decay_at}")
-        pool.check_config(self.batch_size, self.min_steps, self.max_steps, self.pool,
-                          self.pool_size)
         check(0 <= self.damage < self.batch_size and (self.pool or not self.damage), "damage",
               f"must be in [0, batch_size={self.batch_size}) with the pool on (the highest-"
               f"loss grid is reseeded), got {self.damage}")

@@ -24,7 +24,8 @@ import jax.numpy as jnp
 from jax.sharding import Mesh
 
 from nca_jax.nca import growing, losses
-from nca_jax.train import averaging, evolution, pool, strategies
+from nca_jax.train import evolution, pool, strategies
+from nca_jax.train.rollouts import RolloutConfig
 from nca_jax.train.base import Trainer
 from nca_jax.train.strategies import centered_rank_normalized  # noqa: F401 (re-export)
 from runio import devices
@@ -36,7 +37,7 @@ DEAD_FITNESS = 1e6  # added to the loss of dead members before ranking
 
 
 @dataclasses.dataclass(frozen=True)
-class ESConfig:
+class ESConfig(RolloutConfig):
     strategy: str = "open_es"
     population: int = 64
     sigma: float | None = None  # None: the strategy's default (strategies.STRATEGIES)
@@ -48,11 +49,6 @@ class ESConfig:
     elite_ratio: float = 0.5  # ARS: share of antithetic pairs in the update
     decay_thresholds: tuple[float, ...] = (0.03, 0.01, 0.006)
     decay_factors: tuple[float, ...] = (0.3, 0.5, 0.5)
-    batch_size: int = 1
-    min_steps: int = 30
-    max_steps: int = 39
-    pool: bool = True
-    pool_size: int = 1024
     # with the pool and one grid per member (the thesis' setup): the grid is the seed every
     # reseed_every-th generation and a pool sample otherwise (a batch of >= 2 instead
     # replaces its highest-loss grid by the seed every generation)
@@ -72,6 +68,7 @@ class ESConfig:
     average: float = 0.995
 
     def __post_init__(self):
+        super().__post_init__()
         spec = strategies.check_name(self.strategy)
         check(self.fitness in FITNESS, "fitness", f"must be one of {FITNESS}, got {self.fitness!r}")
         check(2 <= self.population <= 1_000_000, "population",
@@ -98,12 +95,9 @@ class ESConfig:
               f"each must be in (0, 1], got {self.decay_factors}")
         check(all(finite(t) and t > 0 for t in self.decay_thresholds), "decay_thresholds",
               f"each must be a finite number > 0, got {self.decay_thresholds}")
-        pool.check_config(self.batch_size, self.min_steps, self.max_steps, self.pool,
-                          self.pool_size)
         check(self.reseed_every >= 1, "reseed_every", f"must be >= 1, got {self.reseed_every}")
         check(not math.isnan(self.pool_below) and self.pool_below > 0, "pool_below",
               f"must be a number > 0 (inf: every generation), got {self.pool_below}")
-        averaging.check_cap(self.average)
 
     @property
     def rollouts_per_iteration(self) -> int:
