@@ -84,7 +84,7 @@ SPEC = Spec(TextureConfig, {
     ],
 })
 SPEC.define()
-flags.DEFINE_enum("lr_schedule", "cosine", list(LR_SCHEDULES), "Adam: a cosine decay of the lr "
+flags.DEFINE_enum("lr_schedule", LR_SCHEDULES[0], list(LR_SCHEDULES), "Adam: a cosine decay of the lr "
                   "over --train_steps down to lr × --lr_floor, or constant.")
 flags.DEFINE_string("out", None, "Output folder (rerun with the same folder to resume).")
 

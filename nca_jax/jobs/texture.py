@@ -97,10 +97,10 @@ PRESETS = {
 #: Adam's learning rate per model (SRNCA does not learn at Niklasson's); the ES mean's.
 ADAM_LR = {"niklasson": 4e-3, "srnca": 1e-3}
 ES_LR = 3e-3
-LR_SCHEDULES = ("cosine", "constant")
+LR_SCHEDULES = ("cosine", "constant")  # the first is the default
 
 
-def preset(optimizer: str = "adam", model: str = "niklasson", lr_schedule: str = "cosine",
+def preset(optimizer: str = "adam", model: str = "niklasson", lr_schedule: str = LR_SCHEDULES[0],
            train_steps: int | None = None) -> TextureConfig:
     """The measured configuration of ``optimizer`` and ``model`` (what ``python -m
     nca_jax.texture`` runs): ``PRESETS``, the learning rate, and Adam's lr decaying by a
