@@ -93,6 +93,8 @@ SPEC = Spec(GrowConfig, {
         flag("eval_every", "Iterations between fresh-rollout evaluations."),
         flag("checkpoint_every", "Iterations between checkpoints."),
         flag("progress", "Show a progress bar."),
+        flag("tensorboard", "Also write the metrics as TensorBoard events into OUT/tensorboard "
+             "(needs tensorboardX)."),
         plain("devices"),
         plain("out"),
     ],

@@ -80,6 +80,8 @@ SPEC = Spec(TextureConfig, {
         flag("gif_steps", "Steps of the NCA in texture.gif (past its horizon)."),
         flag("checkpoint_every", "Iterations between checkpoints."),
         flag("progress", "Show a progress bar."),
+        flag("tensorboard", "Also write the metrics as TensorBoard events into OUT/tensorboard "
+             "(needs tensorboardX)."),
         plain("out"),
     ],
 })

@@ -14,7 +14,7 @@ from typing import Callable, Mapping, NoReturn
 
 from absl import app, flags, logging
 
-from runio import hosts
+from runio import hosts, outdir
 from runio.errors import ConfigError
 
 
@@ -88,8 +88,20 @@ def _parse(argv: list[str], spec=None) -> list[str]:
     return rest
 
 
+def flagfile(spec) -> str:
+    """The CLI's own flags as a flagfile: one ``--flag=value`` line each (as parsed)."""
+    lines = []
+    for f in spec.flags:
+        fl = flags.FLAGS[f.name]
+        if fl.value is not None:
+            lines.append(fl.serialize())
+    return "\n".join(lines) + "\n"
+
+
 def _guarded(main: Callable[[list[str]], object], argv: list[str],
-             flag_names: Mapping[str, str] | None) -> object:
+             flag_names: Mapping[str, str] | None, spec=None) -> object:
+    if spec is not None:  # every folder the job claims records how to rerun it
+        outdir.RECORDS[outdir.FLAGS_FILE] = flagfile(spec)
     try:
         return main(argv)
     except ConfigError as e:
@@ -109,7 +121,7 @@ def invoke(main: Callable[[list[str]], object], argv: list[str],
     without ``absl.app``'s process set-up, so one process can try many command lines (the
     tests do). Bad input raises ``SystemExit(2)`` after its one ``error:`` line."""
     names, spec = _names(flag_names)
-    return _guarded(main, _parse(argv, spec), names)
+    return _guarded(main, _parse(argv, spec), names, spec)
 
 
 def run(main: Callable[[list[str]], object], flag_names=None) -> None:
@@ -118,7 +130,8 @@ def run(main: Callable[[list[str]], object], flag_names=None) -> None:
     gives ``--help``), or a mapping of config fields to flags where the names differ."""
     names, spec = _names(flag_names)
     join_cluster()
-    app.run(lambda argv: _guarded(main, argv, names), flags_parser=lambda a: _parse(a, spec))
+    app.run(lambda argv: _guarded(main, argv, names, spec),
+            flags_parser=lambda a: _parse(a, spec))
 
 
 def join_cluster() -> None:

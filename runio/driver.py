@@ -41,7 +41,7 @@ from runio.errors import ConfigError, check, finite
 from runio.records import append_jsonl, dumps, read_jsonl
 
 #: Fields of a loop config that may change when a run is resumed.
-BUDGET_FIELDS = ("max_seconds", "max_iterations", "progress")
+BUDGET_FIELDS = ("max_seconds", "max_iterations", "progress", "tensorboard")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,6 +52,7 @@ class LoopConfig:
     checkpoint_every: int = 100
     keep_checkpoints: int = 3
     progress: bool = True
+    tensorboard: bool = False  # also write the metrics as TensorBoard events (tensorboardX)
 
     def __post_init__(self):
         check(self.max_iterations >= 0, "max_iterations",
@@ -169,6 +170,7 @@ def _train(trainer, key, out, loop, run_config, evaluate, reached, desc, ckpt, b
     def position() -> float:
         return min(total, counters["elapsed"] if by_time else it)
 
+    board = _board(out) if loop.tensorboard and writes else None
     bar = tqdm(total=total, initial=position(), desc=desc, unit="s" if by_time else "it",
                disable=not progress, leave=True, dynamic_ncols=True,
                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f}{unit} "
@@ -196,6 +198,10 @@ def _train(trainer, key, out, loop, run_config, evaluate, reached, desc, ckpt, b
             counters.update(reached_iteration=float(it), reached_time=counters["elapsed"])
         if writes:
             append_jsonl(metrics_path, rec)
+        if board is not None:
+            for k, v in rec.items():
+                if k != "iteration":
+                    board.add_scalar(f"{desc}/{k}", v, it)
         records.append(rec)
         stop = stop_reason()
         if by_time:  # each process has its own clock: process 0's decides, for all
@@ -208,6 +214,8 @@ def _train(trainer, key, out, loop, run_config, evaluate, reached, desc, ckpt, b
                          if k not in ("iteration", "wall_time_s", "lr"))
         bar.set_postfix_str(f"it={it} {shown}", refresh=False)
     bar.close()
+    if board is not None:
+        board.close()
     if diverged:
         stop = diverged
     return Result(state=state, params=hosts.local(trainer.params(state)), records=records,
@@ -218,3 +226,16 @@ def _train(trainer, key, out, loop, run_config, evaluate, reached, desc, ckpt, b
                   reached_time=(counters["reached_time"]
                                 if counters["reached_iteration"] >= 0 else None),
                   stop_reason=stop, diverged=diverged)
+
+
+TENSORBOARD = "tensorboard"  # the event files' folder in a run folder
+
+
+def _board(out: Path):
+    """A TensorBoard writer into ``out/tensorboard`` (``tensorboard --logdir=OUT``)."""
+    try:
+        from tensorboardX import SummaryWriter
+    except ImportError:
+        raise ConfigError("tensorboard", "needs the tensorboardX package: pip install "
+                                         "tensorboardX (or the [tensorboard] extra)") from None
+    return SummaryWriter(str(out / TENSORBOARD), flush_secs=10)

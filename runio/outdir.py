@@ -37,6 +37,10 @@ from runio.errors import ConfigError
 
 JOB_FILE = "job.json"
 LOCK_FILE = ".lock"
+FLAGS_FILE = "flags.txt"  # the command line of the newest run into the folder (a flagfile)
+#: What a CLI asks every folder it claims to record: ``{file name: text}`` (``runio.cli``
+#: sets ``flags.txt``, so ``--flagfile=OUT/flags.txt`` reruns the command).
+RECORDS: dict[str, str] = {}
 
 
 def _writable(out: Path) -> None:
@@ -188,6 +192,9 @@ def _prepare(out: Path, job: str, resume: bool, overwrite: bool) -> Path:
             tmp = out / f"{JOB_FILE}.tmp"
             tmp.write_text(json.dumps({"job": job}) + "\n")
             os.replace(tmp, out / JOB_FILE)
+        for name, text in RECORDS.items():
+            (out / f"{name}.tmp").write_text(text)
+            os.replace(out / f"{name}.tmp", out / name)
     except BaseException:
         release(lock)
         raise

@@ -73,6 +73,7 @@ class GrowConfig:
     keep_checkpoints: int = 3
     gif_steps: int = 100
     progress: bool = True
+    tensorboard: bool = False  # metrics also as TensorBoard events (OUT/tensorboard)
     model: growing.ModelConfig = growing.ModelConfig()
     adam: AdamConfig = AdamConfig()
     es: ESConfig = ESConfig()
@@ -94,7 +95,8 @@ class GrowConfig:
         return loop.LoopConfig(max_iterations=self.max_iterations, max_seconds=self.max_seconds,
                                eval_every=self.eval_every,
                                checkpoint_every=self.checkpoint_every,
-                               keep_checkpoints=self.keep_checkpoints, progress=self.progress)
+                               keep_checkpoints=self.keep_checkpoints, progress=self.progress,
+                               tensorboard=self.tensorboard)
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -57,6 +57,7 @@ class TextureConfig:
     eval_steps: int = 0  # steps of a scored rollout from a fresh seed (0: 4 × ca_steps)
     gif_steps: int = 400
     progress: bool = True
+    tensorboard: bool = False  # metrics also as TensorBoard events (OUT/tensorboard)
     model: tm.TextureModelConfig = tm.TextureModelConfig()
     # Adam's lr decays (cosine) over the default budget: give decay_steps = train_steps (or
     # 0, constant) with another budget, as the CLI does
@@ -85,7 +86,8 @@ class TextureConfig:
     @property
     def loop_config(self) -> loop.LoopConfig:
         return loop.LoopConfig(max_iterations=self.train_steps, eval_every=self.eval_every,
-                               checkpoint_every=self.checkpoint_every, progress=self.progress)
+                               checkpoint_every=self.checkpoint_every, progress=self.progress,
+                               tensorboard=self.tensorboard)
 
 
 #: Measured defaults per optimizer (ES: benchmarks/notes/es_gradient.md): iterations, hidden
@@ -144,7 +146,7 @@ def memory_bytes(config: TextureConfig) -> int:
 def run_config(config: TextureConfig) -> dict:
     """What a resumed run must share with the checkpoints it resumes: all but the budget."""
     return {k: v for k, v in dataclasses.asdict(config).items()
-            if k not in ("train_steps", "progress")}
+            if k not in ("train_steps", "progress", "tensorboard")}
 
 
 def hyperparameters(config: TextureConfig) -> dict:

@@ -11,8 +11,11 @@ import numpy as np
 
 from nca_jax import figures as fig
 from nca_jax.nca import growing
+from nca_jax.targets.images import looks_like_path
 
 STRIP_STEPS = (0, 1, 2, 3, 4, 10, 30, 40, 100, 1000)
+OPENMOJI = ("The target emoji is from OpenMoji (openmoji.org), licensed CC BY-SA 4.0; the "
+            "figures that show it are shared under the same licence.")
 
 
 def figures(params, config, target, out: Path, key, records, name) -> None:
@@ -77,6 +80,8 @@ def write_report(summaries: dict[str, dict], config, out: Path) -> None:
     t = {n: summaries[n]["time_to_target_s"] for n in names}
     if t.get("es") and t.get("adam"):
         lines += ["", f"ES / Adam wall-time ratio to the target: **{t['es'] / t['adam']:.2f}**"]
+    if not looks_like_path(config.target):
+        lines += ["", OPENMOJI]
     lines += ["", "![target](target.png)", "",
               "Both models run in the browser: [page/index.html](page/index.html) (open it from "
               "disk; drag on a picture to erase cells and watch them regrow).", ""]
