@@ -1,4 +1,4 @@
-"""Beyond the seed: a density search that reaches P_149 >= 0.80 (GKL: 0.816).
+"""Beyond Rhodes's study: a density search that reaches P_149 >= 0.80 (GKL: 0.816).
 
     python -m benchmarks.ca_density_best [--trials=5 --generations=300] [--record]
 
@@ -25,7 +25,7 @@ from ca_search import density, rules, simulator
 from ca_search.diagram import save_spacetime
 from ca_search import SearchConfig, run_search
 
-flags.DEFINE_enum("ics", "coevolve", ["coevolve", "flat"], "ICs (flat: the seed's; for "
+flags.DEFINE_enum("ics", "coevolve", ["coevolve", "flat"], "ICs (flat: Rhodes's; for "
                   "ablations).")
 flags.DEFINE_boolean("symmetric", True, "Search only symmetric rules (--nosymmetric: all).")
 flags.DEFINE_integer("trials", 5, "Independent searches, run vmapped together.")

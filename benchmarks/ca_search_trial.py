@@ -1,4 +1,4 @@
-"""Wall time of one search trial per strategy (the seed's settings by default).
+"""Wall time of one search trial per strategy (Rhodes's settings by default).
 
     python -m benchmarks.ca_search_trial [--task=density --generations=200 --population=100]
 

@@ -114,7 +114,7 @@ def cax_rows() -> list[dict]:
     calls = {"cax": lambda: jax.block_until_ready(rollouts(models, seed))}
     for n in device_counts(population):
         calls[n] = evaluation(population, steps, size, n)
-    # one timer for all, in interleaved rounds: this box's speed drifts by ±30 % within
+    # one timer for all, in interleaved rounds: the shared machine's speed drifts by ±30 % within
     # minutes, so each round's ratio compares moments close together
     seconds = {k: [] for k in calls}
     for _ in range(FLAGS.rounds):

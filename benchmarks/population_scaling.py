@@ -1,4 +1,4 @@
-"""OpenAI-ES generations/s and mutants/s against population size (thesis Table 2 style),
+"""OpenAI-ES generations/s and mutants/s against population size (the NTNU thesis' Table 2),
 plus the raw population-evaluation throughput (rollouts/s) at population 256.
 
     python -m benchmarks.population_scaling            # 6 10 40 100 256 1000 4096

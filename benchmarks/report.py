@@ -95,7 +95,7 @@ def scaling_plot(rows: list[dict], path: Path) -> bool:
         split = "one device" if n == 1 else "split over the cores"
         ax.plot(xs, [series[x] for x in xs], "o-" if n == 1 else "s--",
                 label=f"{device}, {size}×{size}, {split}")
-    ax.axhline(300, color="grey", ls="--", lw=1, label="thesis, 128 cores (≈300)")
+    ax.axhline(300, color="grey", ls="--", lw=1, label="NTNU thesis, 128 cores (≈300)")
     ax.set_xscale("log")
     ax.set_xlabel("population")
     ax.set_ylabel("mutants / s")
@@ -107,7 +107,7 @@ def scaling_plot(rows: list[dict], path: Path) -> bool:
     return True
 
 
-def render() -> str:
+def render(notes_too: bool = True) -> str:
     parts = [HEADER]
     files = {p.stem: p for p in RESULTS.glob("*.jsonl")} if RESULTS.exists() else {}
     notes = {p.stem: p for p in NOTES.glob("*.md")} if NOTES.exists() else {}
@@ -129,7 +129,7 @@ def render() -> str:
         figure = HERE / f"{name}.png"
         if figure.exists() and name != "population_scaling":
             parts.append(f"![{name}]({name}.png)\n")
-        if name in notes:
+        if name in notes and notes_too:
             parts.append(notes[name].read_text().strip() + "\n")
     return "\n".join(parts)
 

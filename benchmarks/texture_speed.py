@@ -1,4 +1,4 @@
-"""Texture-NCA training speed: steps/s for the seed's notebook configuration, and the wall
+"""Texture-NCA training speed: steps/s for the texture study's notebook configuration, and the wall
 time of one random-search trial.
 
     python -m benchmarks.texture_speed            # 64x64 and 128x128, trial of 500 steps
@@ -10,7 +10,7 @@ Seed's notebook configuration: 9 channels, hidden 96, 4 filters, batch 2, 20 CA 
 Adam. Both style losses are timed in the same run (vgg is the default, swd the weight-free
 peer) and their ratio reported. The trial is :func:`nca_jax.hparams.trials.run_trials` of
 that configuration on one Gray-Scott texture, compile included (as a search pays it).
-The twin (:mod:`benchmarks.torch_texture`, the seed's stack) is first checked to give the
+The twin (:mod:`benchmarks.torch_texture`, the texture study's stack) is first checked to give the
 same loss and gradient on the same weights, input and masks, then both train for 10 s each
 in this process, on 32×32 (the texture CLI's default grid), 64×64 and 128×128 (goal: JAX ≥
 2× the twin on the 2-core CPU).
@@ -61,7 +61,7 @@ def trainer_rate(tr, min_seconds: float) -> float:
 
 
 def _seed_models(size: int):
-    """The seed configuration's JAX model and trainer config, a VGG style loss on spots,
+    """The texture study's configuration's JAX model and trainer config, a VGG style loss on spots,
     and random weights with a non-zero output layer (a fresh model's is zero)."""
     from nca_jax.nca import texture as tm
     from nca_jax.style import losses as style

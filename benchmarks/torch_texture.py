@@ -8,7 +8,7 @@ circular padding in every conv, plus the overflow penalty) and the same step as
 :func:`nca_jax.train.texture.adam_step` (a batch from a pool, a random rollout length,
 per-variable gradient normalisation, Adam). Weights are copied from the JAX model, so
 both compute the same loss on the same input and masks (checked before timing).
-Not library code: the seed's stack, to measure ours against.
+Not library code: the texture study's stack, to measure ours against.
 """
 
 from __future__ import annotations

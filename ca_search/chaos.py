@@ -1,7 +1,7 @@
 """The chaos task: rules whose space-time history is incompressible.
 
 For a rule A run from IC s for T steps, with A_i(s) the lattice at step i and A(s) the
-whole history, the seed paper's normalised-compression objective is
+whole history, Rhodes's normalised-compression objective is
 
     NC_pt(A(s)) = sum_{i=0..T} K(A_i(s)) / T  +  K(A(s)),
     K(x) = len(zlib.compress(x, 9)) / len(x),

@@ -2,7 +2,7 @@
 and to all 0s otherwise?
 
 - ``flat`` ICs: each IC's density is uniform on [0, 1] (its number of ones is uniform on
-  0..N, placed at random), as in Mitchell et al. and the seed paper's fitness F_I.
+  0..N, placed at random), as in Mitchell et al. and Rhodes's fitness F_I.
 - ``unbiased`` ICs: each bit is 1 with probability 1/2, as for the performance P_N.
 
 An IC counts as classified correctly when, after M steps, every cell equals the IC's

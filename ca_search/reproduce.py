@@ -50,7 +50,7 @@ def table1_markdown(summaries: dict, base: SearchConfig) -> str:
         f"{base.population}, N = {base.n_cells}, T = {base.steps}, r = {base.radius}.",
         "",
         "| task | strategy | ours: best over the run | 95% CI (bootstrap) | ours: best of the "
-        "final generation | seed | ours, rank | seed, rank | success | P_149 of best rules "
+        "final generation | Rhodes | ours, rank | Rhodes, rank | success | P_149 of best rules "
         "| wall time (s) |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
@@ -77,12 +77,12 @@ def table1_markdown(summaries: dict, base: SearchConfig) -> str:
                 f"{_success(sm)} | {_p(sm, base.n_cells)} | {sm['wall_time_s']:.0f} |")
         same = rank_ours == rank_seed
         orderings.append(f"*{task}: the ordering of the strategies "
-                         f"{'matches' if same else 'differs from'} the seed's.*")
+                         f"{'matches' if same else 'differs from'} Rhodes's.*")
     lines += [""] + [line for o in orderings for line in (o, "")]
     lines += [
         "Notes. 'Best over the run' is the largest single (noisy) fitness a trial saw in "
         "any generation; 'best of the final generation' is the best member of the last "
-        "generation, the value the seed reports 'at the conclusion of the search' (F_100 "
+        "generation, the value Rhodes reports 'at the conclusion of the search' (F_100 "
         "is noisy, so the first exceeds the second). The interval is a percentile bootstrap "
         "of the mean over trials. 'Success' is the share of trials whose best rule "
         "classifies ≥ 90 % of fresh flat ICs. "
@@ -93,29 +93,29 @@ def table1_markdown(summaries: dict, base: SearchConfig) -> str:
         f"{base.compress_level} for speed and the best rules are rescored with level 9 (the "
         "definition) on 10 fresh ICs; that is the value in the 'ours' column, with the search "
         "value beside it, and the 3×3 space-time block entropy of the same histories (bits "
-        "per cell, 1 = coin flips), which does not saturate where NC_pt does. Our compressed lengths need not equal the seed's (zlib version, "
-        "IC choice, and the seed's exact encoding are not given), so compare the ordering "
+        "per cell, 1 = coin flips), which does not saturate where NC_pt does. Our compressed lengths need not equal Rhodes's (zlib version, "
+        "IC choice, and Rhodes's exact encoding are not given), so compare the ordering "
         "of the strategies, not the digits.",
         "",
-        "## Row by row: where ours differs from the seed, and why",
+        "## Row by row: where ours differs from Rhodes's, and why",
         "",
         f"Readings of this run: `init={base.init}`, `inertia={base.inertia}`. The "
-        "defaults (`uniform`, `feng`) are the readings closest to the seed: summed over the "
-        "three density rows, the gap of the final-generation best to the seed's number was "
+        "defaults (`uniform`, `feng`) are the readings closest to Rhodes's study: summed over the "
+        "three density rows, the gap of the final-generation best to Rhodes's number was "
         "0.075 for (uniform, feng), 0.099 (uniform, printed), 0.354 (iid, feng) and 0.587 "
-        "(iid, printed), and only the uniform readings give the seed's ordering GA > BGL-PSO "
+        "(iid, printed), and only the uniform readings give Rhodes's ordering GA > BGL-PSO "
         "> BPSO (`benchmarks/notes/ca_table1.md`, 10 trials each, seed 0).",
         "",
     ]
     for task, seed_row in SEED_TABLE1.items():
         for s, seed_value in seed_row.items():
-            lines.append(f"- **{task}, {NAMES[s]}** (seed {seed_value}): "
+            lines.append(f"- **{task}, {NAMES[s]}** (Rhodes {seed_value}): "
                          + row_note(task, s, summaries[task][s], base))
     return "\n".join(lines) + "\n"
 
 
 def row_note(task: str, strategy: str, summary: dict, base: SearchConfig) -> str:
-    """The cause of the difference between our row and the seed's, for the reading run."""
+    """The cause of the difference between our row and Rhodes's, for the reading run."""
     seed = SEED_TABLE1[task][strategy]
     if task == "chaos":
         entropy = (f"; the block entropy ({summary['block_entropy_mean']:.4f}) is what tells "
@@ -123,7 +123,7 @@ def row_note(task: str, strategy: str, summary: dict, base: SearchConfig) -> str
         return (f"ours {summary['nc_pt_level9_mean']:.4f}. NC_pt of histories written as "
                 "ASCII '0'/'1' saturates near 0.53 (coin flips: 0.531), so every strategy "
                 "ends at that ceiling and the three differ by less than their spread; the "
-                "seed's ≈ 0.78 needs an encoding it does not state (for coin flips: packed "
+                "study's ≈ 0.78 needs an encoding it does not state (for coin flips: packed "
                 "bits 2.48, base64 of zlib 0.72, base64 of gzip 0.82). Only the scale differs, "
                 f"not the finding that all three reach the ceiling{entropy}.")
     final = summary.get("final_generation_best_mean", summary["best_fitness_mean"])
@@ -131,19 +131,19 @@ def row_note(task: str, strategy: str, summary: dict, base: SearchConfig) -> str
     if strategy == "ga":
         if base.init == "uniform":
             return (f"{gap}. Reproduced with Mitchell et al.'s initial genomes (density "
-                    "uniform on [0, 1]), which the seed follows for this task. With "
+                    "uniform on [0, 1]), which Rhodes follows for this task. With "
                     "`init=iid` (each bit a fair coin) the trials split: each either finds a "
                     "block-expanding rule (≈ 0.98) or stays on a default rule (≈ 0.63).")
         return (f"{gap}. With fair-coin initial genomes the trials split between "
                 "block-expanding rules (≈ 0.98) and default rules (≈ 0.63); `init=uniform` "
-                "(Mitchell et al.) reproduces the seed's 0.90.")
+                "(Mitchell et al.) reproduces Rhodes's 0.90.")
     std = summary.get("final_generation_best_std", summary["best_fitness_std"])
     spread = "within" if abs(final - seed) <= std else "beyond"
-    inertia = ("w falls from [0.5, 0.9] to [0, 0.4] (Feng et al., whom the seed cites)"
+    inertia = ("w falls from [0.5, 0.9] to [0, 0.4] (Feng et al., whom Rhodes cites)"
                if base.inertia == "feng" else
-               "w starts in [-0.5, 0.4] as the seed prints w1 = 0.4, w2 = 0.9 (negative "
+               "w starts in [-0.5, 0.4] as Rhodes prints w1 = 0.4, w2 = 0.9 (negative "
                "inertia reverses velocities)")
-    return (f"{gap}, {spread} the spread over trials (std {std:.3f}); {inertia}. The seed "
+    return (f"{gap}, {spread} the spread over trials (std {std:.3f}); {inertia}. Rhodes "
             "does not give what would settle the rest: a velocity clamp, and whether personal "
             "bests are re-scored on each generation's fresh ICs (ours keep the noisy F_100 "
             "they were found with; the GA re-scores its elite every generation).")

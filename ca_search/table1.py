@@ -1,9 +1,9 @@
-"""Table I of the seed paper: GA, BPSO and BGL-PSO on the density and chaos tasks.
+"""Table I of Rhodes's study: GA, BPSO and BGL-PSO on the density and chaos tasks.
 
     python -m ca_search.table1 --out=DIR [--trials=10 --generations=200]
 
 Runs the six searches into DIR/<task>_<strategy>/ (each resumable) and writes
-DIR/table1.md with our mean ± std of the best fitness per trial beside the seed's numbers
+DIR/table1.md with our mean ± std of the best fitness per trial beside Rhodes's numbers
 (:func:`ca_search.jobs.table1.run_table1`).
 """
 

@@ -3,7 +3,7 @@
     python -m nca_jax.hparam_search --out=runs/hp          # 8 trials x 3 textures, 32x32
     python -m nca_jax.hparam_search --mode=evolve --trials=8 --population=4 --out=runs/hp_evo
 
-A trial trains 400 Adam steps per texture (the seed's 16,383 on a GPU) and is scored by the
+A trial trains 400 Adam steps per texture (the texture study's 16,383 on a GPU) and is scored by the
 texture score (0 flat, 1 another piece of the target) averaged over the textures.
 
 Writes trials.csv, scatter.png, pca.png, cross_texture.png, summary.json and report.md;

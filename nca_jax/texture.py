@@ -1,4 +1,4 @@
-"""Train a texture NCA (Niklasson et al.'s, or the seed study's SRNCA) against a style
+"""Train a texture NCA (Niklasson et al.'s, or the texture study's SRNCA) against a style
 loss, by Adam with a sample pool or by an evosax strategy, and score it.
 
     python -m nca_jax.texture --target=grayscott:spots --out=runs/tex   # ~4 min on 2 cores

@@ -231,7 +231,7 @@ uint32 word and the rule table is evaluated by a multiplexer tree of bitwise ope
 jitted and vmapped over populations of rules. On top of it sit two tasks — **density
 classification** (Mitchell, Crutchfield & Das) and a **chaos** score (normalised compression
 NC_pt of the space-time history) — and three search strategies for bit-vector genomes: a
-**GA**, **binary PSO** and the seed paper's **BGL-PSO**, compared in the layout of the seed's
+**GA**, **binary PSO** and Rhodes's **BGL-PSO**, compared in the layout of Rhodes's
 Table I.
 ''',
     '''md:
@@ -382,7 +382,7 @@ plt.show()
 display(Image(filename=str(OUT / "density_ga" / "best_rule.png")))
 ''',
     '''md:
-## Table I: ours beside the seed's
+## Table I: ours beside Rhodes's
 
 At the default (tiny) settings the numbers are far from converged; the layout and the
 comparison are the point. With `PAPER_SCALE = True` this is the study's table.
@@ -391,9 +391,9 @@ comparison are the point. With `PAPER_SCALE = True` this is the study's table.
 display(Markdown(table1_markdown(summaries, dataclasses.replace(base, generations=S["generations"]))))
 ''',
     '''md:
-## Beyond the seed: rules above GKL
+## Beyond Rhodes's study: rules above GKL
 
-The seed's GA mostly ends in block-expanding rules (P_149 ≈ 0.65–0.70). Two options of the
+Rhodes's GA mostly ends in block-expanding rules (P_149 ≈ 0.65–0.70). Two options of the
 same search go further: `symmetric=True` searches only rules invariant under complement +
 reflection (they treat 0s and 1s alike, as GKL does), and `ics="coevolve"` lets half the
 ICs evolve against the rules with shared fitness (Juillé & Pollack). On a 2-core CPU, 5
@@ -434,7 +434,7 @@ A texture NCA (Niklasson et al., SRNCA) lives on a torus and is trained so that,
 its RGB channels look like a target texture — matched through a **style loss**: Gram
 matrices of ImageNet **VGG16** features (Gatys) or the weight-free sliced-Wasserstein `swd`
 loss. Targets come from a Gray–Scott reaction–diffusion simulator, so no downloads are
-needed. Then a small **random search** over the seed's seven hyperparameters on two
+needed. Then a small **random search** over the texture study's seven hyperparameters on two
 textures, with the scatter, PCA and cross-texture plots, and **evolve mode** (CMA-ES) against
 random search at an equal budget.
 

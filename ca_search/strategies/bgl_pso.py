@@ -1,4 +1,4 @@
-"""Binary Global-Local PSO (BGL-PSO), the seed paper's variant of binary PSO.
+"""Binary Global-Local PSO (BGL-PSO), Rhodes's variant of binary PSO.
 
 Two changes to :class:`BinaryPSO`:
 

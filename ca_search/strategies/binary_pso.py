@@ -11,7 +11,7 @@ and v0 where it is 1, and the bit flips when r < sigmoid(v^c). Velocities may be
 [-v_max, v_max] (default: no clamp).
 
 Inertia is chaotic (Feng et al.): w = (w1 - w2)(T_max - t)/T_max + w2 z, where z follows the
-logistic map z <- 4 z (1 - z) from z0 ~ U[0, 1]; the seed paper's w1 = 0.4, w2 = 0.9.
+logistic map z <- 4 z (1 - z) from z0 ~ U[0, 1]; Rhodes's w1 = 0.4, w2 = 0.9.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The genetic algorithm of Mitchell, Crutchfield & Hraber (1994), as the seed paper uses it.
+"""The genetic algorithm of Mitchell, Crutchfield & Hraber (1994), as Rhodes's study uses it.
 
 Each generation: rank the population; keep the best ``elite_ratio`` (20%) unchanged; fill the
 rest with children of single-point crossover between two parents drawn uniformly with

@@ -1,4 +1,4 @@
-"""The seed's seven texture-NCA hyperparameters: search space, sampling, encoding.
+"""The texture study's seven texture-NCA hyperparameters: search space, sampling, encoding.
 
 Search ranges (SRNCA's random search):
 
@@ -12,13 +12,13 @@ update_rate    U(0.1, 1)
 lr             10^U(-5, -3)
 =============  ===========================
 
-The lr range is an argument (``log10_lr``): the seed's suits its 16,383 training steps;
+The lr range is an argument (``log10_lr``): the texture study's suits its 16,383 training steps;
 a search of a few hundred steps needs larger rates (:mod:`nca_jax.hparams.trials`).
 
 Every set of hyperparameters has a continuous *encoding* ``u ∈ [0, 1]^7`` (in the order of
 :data:`NAMES`): a categorical parameter with ``k`` values takes value ``floor(u·k)``
 (``u = 1`` maps to the last), ``update_rate = 0.1 + 0.9u`` and ``lr = 10^(lo + (hi − lo)u)``
-(``(lo, hi)`` = ``log10_lr``, the seed's ``(-5, -3)`` by default).
+(``(lo, hi)`` = ``log10_lr``, the texture study's ``(-5, -3)`` by default).
 :func:`decode` clips ``u`` to ``[0, 1]`` first, so any real vector gives valid values (the
 evolve mode of the search rounds its continuous search points this way). Random sampling
 is :func:`decode` of a uniform draw, which gives the distributions above.

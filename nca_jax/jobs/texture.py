@@ -150,7 +150,7 @@ def run_config(config: TextureConfig) -> dict:
 
 
 def hyperparameters(config: TextureConfig) -> dict:
-    """The seed's seven hyperparameters of a run."""
+    """The texture study's seven hyperparameters of a run."""
     m, t = config.model, config.train
     return {"channels": m.channels, "hidden": m.hidden, "ca_steps": t.ca_steps,
             "batch_size": t.batch_size, "filters": m.n_filters, "update_rate": m.update_rate,

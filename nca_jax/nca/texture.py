@@ -1,4 +1,4 @@
-"""Texture NCAs on a torus: Niklasson et al.'s (2021, the default) and the seed study's
+"""Texture NCAs on a torus: Niklasson et al.'s (2021, the default) and the texture study's
 SRNCA, as pure step and rollout functions.
 
 State: ``(..., H, W, C)`` float32, ``C >= 3``, channels 0–2 carry the image. One step:

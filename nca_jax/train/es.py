@@ -49,7 +49,7 @@ class ESConfig(RolloutConfig):
     elite_ratio: float = 0.5  # ARS: share of antithetic pairs in the update
     decay_thresholds: tuple[float, ...] = (0.03, 0.01, 0.006)
     decay_factors: tuple[float, ...] = (0.3, 0.5, 0.5)
-    # with the pool and one grid per member (the thesis' setup): the grid is the seed every
+    # with the pool and one grid per member (the NTNU thesis' setup): the grid is the seed every
     # reseed_every-th generation and a pool sample otherwise (a batch of >= 2 instead
     # replaces its highest-loss grid by the seed every generation)
     reseed_every: int = 2
@@ -57,7 +57,7 @@ class ESConfig(RolloutConfig):
     # at or below this (inf: every generation); until the first such generation the pool
     # holds only seeds, so training grows from the seed until the model draws a shape
     pool_below: float = float("inf")
-    # "final": MSE after a random number of steps in [min_steps, max_steps] (the thesis);
+    # "final": MSE after a random number of steps in [min_steps, max_steps] (the NTNU thesis);
     # "window": MSE averaged over every step from min_steps to max_steps of one rollout
     fitness: str = "final"
     # rank members whose grids all died last (an empty grid beats early garbage growth,

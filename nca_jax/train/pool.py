@@ -71,7 +71,7 @@ def damage_best(batch: jnp.ndarray, target: jnp.ndarray, key: jax.Array, n: int)
 
 def sample_or_seed(pool: jnp.ndarray, key: jax.Array, seed: jnp.ndarray, use_seed):
     """One pool slot and a batch of one grid: the seed when ``use_seed`` (traced), else the
-    slot's grid (the one-grid pool of the ES thesis, where reseeding the worst grid of the
+    slot's grid (the one-grid pool of the NTNU ES thesis, where reseeding the worst grid of the
     batch would always reseed)."""
     idx, x = sample(pool, key, 1)
     return idx, jnp.where(use_seed, seed[None], x)

@@ -32,7 +32,7 @@ MEAN_OPTIMIZERS = {"adam": optax.adam, "sgd": optax.sgd}
 
 
 def centered_rank_normalized(population, fitness, state, params):
-    """Thesis eq. 24–25: centred ranks ``r_i/(n-1) - 1/2`` (rank 0 = lowest loss), then
+    """The NTNU thesis, eq. 24–25: centred ranks ``r_i/(n-1) - 1/2`` (rank 0 = lowest loss), then
     normalised to zero mean and unit standard deviation. Minimised like raw fitness."""
     n = fitness.shape[-1]
     ranks = jax.scipy.stats.rankdata(jnp.where(jnp.isnan(fitness), jnp.inf, fitness),

@@ -9,7 +9,7 @@ from ca_search import reference
 
 
 def _nc_pt_by_hand(history):
-    """The seed's formula, written out directly."""
+    """Rhodes's formula, written out directly."""
     rows = ["".join(str(int(c)) for c in row) for row in history]
     k = lambda s: len(zlib.compress(s.encode("ascii"), 9)) / len(s)  # noqa: E731
     t = len(rows) - 1

@@ -45,7 +45,7 @@ def test_density_search_outputs_and_resume(tmp_path, strategy):
         bits = rules.from_hex(trial["best_rule"])
         assert trial["p149"] == pytest.approx(
             density.performance(bits, __import__("jax").random.PRNGKey(1), 256))
-        # the seed's "at the conclusion of the search": the last logged generation's best
+        # Rhodes's "at the conclusion of the search": the last logged generation's best
         assert trial["final_generation_best"] == pytest.approx(best[-1], abs=1e-6)
     for name in ["summary.json", "fitness.png", "best_rule.png", "report.md"]:
         assert (tmp_path / "full" / name).exists()
@@ -122,8 +122,8 @@ def test_table1_ranks_and_seed_numbers():
     summaries = {"density": {"ga": fake(0.9), "bpso": fake(0.5), "bglpso": fake(0.6)},
                  "chaos": {"ga": fake(0.5), "bpso": fake(0.7), "bglpso": fake(0.6)}}
     text = table1_markdown(summaries, SearchConfig())
-    assert "*density: the ordering of the strategies matches the seed's.*" in text
-    assert "*chaos: the ordering of the strategies differs from the seed's.*" in text
+    assert "*density: the ordering of the strategies matches Rhodes's.*" in text
+    assert "*chaos: the ordering of the strategies differs from Rhodes's.*" in text
     for task, row in SEED_TABLE1.items():
         for value in row.values():
             assert f"| {value} |" in text
@@ -143,7 +143,7 @@ def test_table1_notes_explain_every_row_for_the_reading_run():
         assert f"`init={init}`, `inertia={inertia}`" in notes
         bullets = [line for line in notes.splitlines() if line.startswith("- **")]
         assert len(bullets) == 6  # one per row of the table
-        # the GA note gives the final-generation value and its gap to the seed's 0.90
+        # the GA note gives the final-generation value and its gap to Rhodes's 0.90
         ga = next(b for b in bullets if b.startswith("- **density, GA**"))
         assert "ours 0.900 at the final generation (+0.000)" in ga
         pso = next(b for b in bullets if b.startswith("- **density, BPSO**"))

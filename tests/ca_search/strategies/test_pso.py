@@ -69,7 +69,7 @@ def test_mutation_counts_follow_the_power_law():
 
 @pytest.mark.parametrize("strategy", ["bpso", "bglpso"])
 def test_the_inertia_readings_start_where_each_source_says(strategy):
-    """The seed prints w1 = 0.4, w2 = 0.9 (w starts in [-0.5, 0.4]); Feng et al. use
+    """Rhodes prints w1 = 0.4, w2 = 0.9 (w starts in [-0.5, 0.4]); Feng et al. use
     w1 = 0.9, w2 = 0.4, so w falls from [0.5, 0.9] at t = 0 to [0, 0.4] at T_max."""
     from ca_search.search_config import SearchConfig, make_strategy
 

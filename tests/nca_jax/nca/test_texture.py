@@ -16,7 +16,7 @@ NIKLASSON = {
     "sobel_y": np.array([[-1, -2, -1], [0, 0, 0], [1, 2, 1]]) / 8,
     "moore": np.array([[1, 1, 1], [1, 0, 1], [1, 1, 1]]) / 8,
 }
-SRNCA = [  # the seed's kernels, unnormalised; its "sobel" are Prewitt's
+SRNCA = [  # the texture study's kernels, unnormalised; its "sobel" are Prewitt's
     [[0, 0, 0], [0, 1, 0], [0, 0, 0]],
     [[1, 2, 1], [2, -12, 2], [1, 2, 1]],
     [[-1, -1, -1], [0, 0, 0], [1, 1, 1]],

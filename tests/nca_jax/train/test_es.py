@@ -9,7 +9,7 @@ from nca_jax.train import es, evolution
 
 
 def np_shaping(f):
-    """Thesis eq. 24–25 by hand: centred ranks (0 = lowest loss), then zero mean, unit std."""
+    """The NTNU thesis, eq. 24–25, by hand: centred ranks (0 = lowest loss), then zero mean, unit std."""
     n = len(f)
     order = np.argsort(f, kind="stable")
     ranks = np.empty(n)
