@@ -11,6 +11,8 @@ Names are imported on first use (``import ca_search`` computes nothing).
 
 from runio.lazy import exports
 
+__version__ = "0.2.0"
+
 _NAMES = {
     # rule tables and the simulator
     "rules": "ca_search.rules",
@@ -32,5 +34,5 @@ _NAMES = {
     "make_strategy": "ca_search.search_config:make_strategy",
 }
 
-__all__ = list(_NAMES)
+__all__ = ["__version__", *_NAMES]
 __getattr__, __dir__ = exports(__name__, _NAMES)

@@ -29,3 +29,12 @@ def test_readme_python_block_runs(index, tmp_path):
     if index == 0:  # Adam reaches the project's target (MSE 0.003) in about 400 steps
         loss = float(re.search(r"MSE (\d\.\d+)", done.stdout).group(1))
         assert loss <= 0.01, done.stdout
+
+
+def test_the_packages_say_the_installed_version():
+    from importlib.metadata import version
+
+    import ca_search
+    import nca_jax
+
+    assert nca_jax.__version__ == ca_search.__version__ == version("ca-jax-lab")
