@@ -130,6 +130,8 @@ def method_configs(base, target: str, method: str, population: int | None = None
 def run_one(grow, target: str, method: str, seed: int, max_seconds: float,
             target_loss: float, population: int | None = None,
             lr: float | None = None) -> dict:
+    from nca_jax.train import cost
+
     base = grow.GrowConfig()
     es, adam = method_configs(base, target, method, population, lr)
     cfg = dataclasses.replace(base, target=target, size=CASES[target],
@@ -141,9 +143,14 @@ def run_one(grow, target: str, method: str, seed: int, max_seconds: float,
         metrics = Path(out) / "metrics.jsonl"
         ladder, curve = times_to_losses(metrics), eval_curve(metrics)
         iterations = times_to_losses(metrics, field="iteration")
+    name = "adam" if method == "adam" else "es"
+    size = CASES[target] + 2 * cfg.padding
+    per_iteration = cost.iteration_flops(name, cfg.model, cfg.method_config(name), size, size)
     return {"target": target, "method": method, "seed": seed,
             "population": population, "es_lr": lr if method != "adam" else None,
             "seconds_to_loss": ladder, "iterations_to_loss": iterations,
+            "flops_per_iteration": per_iteration,
+            "flops_to_loss": cost.flops_to_rungs(iterations, per_iteration),
             "compile_s": s["compile_s"],
             "final_loss": s["final_loss"], "reached_target": s["reached_target"],
             "persistence": (s["persistence"] or {}).get("ratio"),
@@ -184,6 +191,8 @@ def summarise(runs: list[dict]) -> list[dict]:
                                     for k in rs[0]["seconds_to_loss"]},
                 "iterations_to_target": spread([r.get("iterations_to_loss", {}).get(
                     f"{LADDER[-1]:g}") for r in rs]),
+                "flops_to_target": spread([(r.get("flops_to_loss") or {}).get(
+                    f"{LADDER[-1]:g}") for r in rs]),
                 "compile_s": spread([r["compile_s"] for r in rs]),
                 "final_loss": spread([r["final_loss"] for r in rs]),
                 "persistence": spread([r["persistence"] for r in rs]),
@@ -195,6 +204,8 @@ def summarise(runs: list[dict]) -> list[dict]:
                     k: (round(v["median"] / adam["seconds_to_loss"][k]["median"], 2)
                         if v["median"] and adam["seconds_to_loss"][k]["median"] else None)
                     for k, v in row["seconds_to_loss"].items()}
+                es_f, adam_f = row["flops_to_target"]["median"], adam["flops_to_target"]["median"]
+                row["flops_over_adam"] = round(es_f / adam_f, 1) if es_f and adam_f else None
             rows.append(row)
     return rows
 
@@ -212,6 +223,9 @@ def display(row: dict) -> dict:
     for k, sp in row["seconds_to_loss"].items():
         out[f"s to {k}"] = f"{_span(sp)} {sp['n']}/{row['seeds']}"
     out[f"iterations to {LADDER[-1]:g}"] = _span(row["iterations_to_target"], ".4g")
+    out[f"FLOPs to {LADDER[-1]:g}"] = _span(row["flops_to_target"], ".2e")
+    if row.get("flops_over_adam"):
+        out["FLOPs ÷ adam"] = row["flops_over_adam"]
     out["compile s"] = _span(row["compile_s"], ".2g")
     out["final loss"] = _span(row["final_loss"], ".2g")
     out["loss(1000)/loss(40)"] = _span(row["persistence"], ".3g")
