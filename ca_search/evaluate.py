@@ -10,6 +10,10 @@ Prints a human line, then a JSON object on the last line (``performance`` or ``n
 
 from __future__ import annotations
 
+from runio import environment
+
+environment.check()  # first: a bad JAX variable would fail inside the imports below
+
 from absl import flags
 
 from ca_search.density import IC_KINDS

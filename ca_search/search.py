@@ -6,6 +6,10 @@ rerunning with the same --out and flags resumes from the last checkpoint.
 
 from __future__ import annotations
 
+from runio import environment
+
+environment.check()  # first: a bad JAX variable would fail inside the imports below
+
 from absl import flags
 
 from runio.cli import join_cluster

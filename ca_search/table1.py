@@ -9,6 +9,10 @@ DIR/table1.md with our mean ± std of the best fitness per trial beside Rhodes's
 
 from __future__ import annotations
 
+from runio import environment
+
+environment.check()  # first: a bad JAX variable would fail inside the imports below
+
 from absl import flags
 
 from runio.cli import join_cluster

@@ -9,6 +9,10 @@ Flags → :class:`nca_jax.robustness.battery.BatteryConfig` →
 
 from __future__ import annotations
 
+from runio import environment
+
+environment.check()  # first: a bad JAX variable would fail inside the imports below
+
 from pathlib import Path
 
 from absl import flags

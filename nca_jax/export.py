@@ -10,6 +10,10 @@ Writes ``index.html``, ``nca.js`` and ``models.js`` (weights and a test vector) 
 
 from __future__ import annotations
 
+from runio import environment
+
+environment.check()  # first: a bad JAX variable would fail inside the imports below
+
 from absl import flags
 
 from nca_jax.jobs.export import ExportConfig

@@ -8,6 +8,10 @@ Flags → :class:`nca_jax.jobs.grow.GrowConfig` → :func:`nca_jax.jobs.grow.run
 
 from __future__ import annotations
 
+from runio import environment
+
+environment.check()  # first: a bad JAX variable would fail inside the imports below
+
 import sys
 
 from absl import flags

@@ -15,6 +15,10 @@ Flags → :class:`nca_jax.hparams.trials.HparamSearchConfig` →
 
 from __future__ import annotations
 
+from runio import environment
+
+environment.check()  # first: a bad JAX variable would fail inside the imports below
+
 from absl import flags
 
 from nca_jax.hparams.trials import MODES, HparamSearchConfig

@@ -12,6 +12,10 @@ of --optimizer and --model, with the flags given → :func:`nca_jax.jobs.texture
 
 from __future__ import annotations
 
+from runio import environment
+
+environment.check()  # first: a bad JAX variable would fail inside the imports below
+
 import sys
 
 from absl import flags

@@ -19,6 +19,7 @@ first (:func:`runio.hosts.local`), so a checkpoint reads the same whatever the p
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import sys
@@ -102,13 +103,54 @@ def _fill(template: Any, stored: dict, name: str) -> Any:
     return jax.tree_util.tree_unflatten(treedef, new)
 
 
+INTEGRITY = "integrity"  # the item holding the checksum of all the others
+
+
+class Corrupt(RuntimeError):
+    """A checkpoint whose arrays do not match the checksum written with them."""
+
+
+def checksum(tree: dict) -> np.ndarray:
+    """SHA-256 of every array of the named ``tree`` (paths, dtypes, shapes and bytes, in
+    path order), as 32 bytes."""
+    digest = hashlib.sha256()
+    leaves = jax.tree_util.tree_flatten_with_path(tree)[0]
+    for path, leaf in sorted(leaves, key=lambda pl: path_names(pl[0])):
+        a = np.ascontiguousarray(np.asarray(leaf))
+        digest.update("/".join(path_names(path)).encode())
+        digest.update(f"{a.dtype.str}{a.shape}".encode())
+        digest.update(a.tobytes())
+    return np.frombuffer(digest.digest(), np.uint8).copy()
+
+
+def _verify(raw: dict, step: int) -> None:
+    """Raise :class:`Corrupt` unless the checkpoint's arrays match its checksum."""
+    if INTEGRITY not in raw:
+        return
+    stored = np.asarray(raw[INTEGRITY]["sha256"], np.uint8)
+    if not np.array_equal(stored, checksum({k: v for k, v in raw.items() if k != INTEGRITY})):
+        raise Corrupt(f"checkpoint {step}: its arrays do not match their checksum")
+
+
 class Checkpointer:
     def __init__(self, directory: str | Path, keep: int = 3):
         options = ocp.CheckpointManagerOptions(
             max_to_keep=keep, enable_async_checkpointing=False, create=True
         )
         self.directory = Path(directory).absolute()
+        self._remove_unfinished()
         self._manager = ocp.CheckpointManager(self.directory, options=options)
+
+    def _remove_unfinished(self) -> None:
+        """Remove the temporary folders of saves that never finished (a kill mid-save)."""
+        if not hosts.is_main() or not self.directory.is_dir():
+            return
+        left = sorted(self.directory.glob("*.orbax-checkpoint-tmp*"))
+        for d in left:
+            shutil.rmtree(d, ignore_errors=True)
+        if left:
+            print(f"note: removed {len(left)} unfinished checkpoint save(s) from "
+                  f"{self.directory} ({', '.join(d.name for d in left)})", file=sys.stderr)
 
     def steps(self) -> list[int]:
         return sorted(self._manager.all_steps())
@@ -120,11 +162,15 @@ class Checkpointer:
     def save(self, step: int, items: dict[str, Any]) -> None:
         """Save the pytrees ``items`` (``{name: pytree}``) as checkpoint ``step``."""
         tree = {name: named(item) for name, item in items.items()}
+        tree[INTEGRITY] = {"sha256": checksum(tree)}
         self._manager.save(step, args=ocp.args.StandardSave(tree), force=True)
         self._manager.wait_until_finished()
 
     def _read(self, step: int) -> dict:
-        return self._manager.restore(step, args=ocp.args.StandardRestore())
+        raw = self._manager.restore(step, args=ocp.args.StandardRestore())
+        raw = jax.tree.map(np.asarray, raw)
+        _verify(raw, step)
+        return raw
 
     def restore(self, templates: dict[str, Any], step: int | None = None
                 ) -> tuple[int, dict[str, Any]]:
@@ -138,7 +184,7 @@ class Checkpointer:
             try:
                 raw = self._read(s)
             except Exception as e:  # orbax raises many types for a torn or corrupt folder
-                errors.append(f"step {s}: {type(e).__name__}")
+                errors.append(f"step {s}: {'checksum mismatch' if isinstance(e, Corrupt) else type(e).__name__}")
                 unreadable.append(s)
                 continue
             out = {}

@@ -9,13 +9,15 @@ names the flag that set it (:func:`flag_for`).
 
 from __future__ import annotations
 
+import signal
 import sys
 from typing import Callable, Mapping, NoReturn
 
 from absl import app, flags, logging
 
-from runio import hosts, outdir
-from runio.errors import ConfigError
+from runio import environment, hosts, outdir
+from runio.driver import Interrupted
+from runio.errors import ConfigError, Terminated
 
 
 def fail(message: object) -> NoReturn:
@@ -98,6 +100,13 @@ def flagfile(spec) -> str:
     return "\n".join(lines) + "\n"
 
 
+EXIT_CTRL_C, EXIT_SIGTERM = 130, 143  # 128 + the signal's number, as shells report them
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated()
+
+
 def _guarded(main: Callable[[list[str]], object], argv: list[str],
              flag_names: Mapping[str, str] | None, spec=None) -> object:
     if spec is not None:  # every folder the job claims records how to rerun it
@@ -106,6 +115,14 @@ def _guarded(main: Callable[[list[str]], object], argv: list[str],
         return main(argv)
     except ConfigError as e:
         fail(describe(e, flag_names))
+    except Interrupted as e:  # the driver checkpointed and says how to resume
+        print(e.message, file=sys.stderr)
+        sys.exit(EXIT_SIGTERM if e.signal_name == "SIGTERM" else EXIT_CTRL_C)
+    except KeyboardInterrupt as e:  # before or after training: nothing to checkpoint
+        sigterm = isinstance(e, Terminated)
+        print(f"interrupted ({'SIGTERM' if sigterm else 'Ctrl-C'}); rerun the same command "
+              "to resume", file=sys.stderr)
+        sys.exit(EXIT_SIGTERM if sigterm else EXIT_CTRL_C)
 
 
 def _names(flag_names) -> tuple[Mapping[str, str] | None, object]:
@@ -129,6 +146,7 @@ def run(main: Callable[[list[str]], object], flag_names=None) -> None:
     naming the flag. ``flag_names``: the CLI's :class:`runio.flagdefs.Spec` (which also
     gives ``--help``), or a mapping of config fields to flags where the names differ."""
     names, spec = _names(flag_names)
+    signal.signal(signal.SIGTERM, _terminate)
     join_cluster()
     app.run(lambda argv: _guarded(main, argv, names, spec),
             flags_parser=lambda a: _parse(a, spec))
@@ -138,6 +156,7 @@ def join_cluster() -> None:
     """:func:`runio.hosts.initialize` with a one-line error (exit 2) for a bad
     environment. CLIs whose imports compute with JAX (evosax's do) call it before them;
     :func:`run` calls it for the rest."""
+    environment.check()
     try:
         hosts.initialize()
     except ConfigError as e:

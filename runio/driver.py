@@ -176,43 +176,53 @@ def _train(trainer, key, out, loop, run_config, evaluate, reached, desc, ckpt, b
                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f}{unit} "
                           "[{elapsed}<{remaining}{postfix}]")
     stop, diverged = stop_reason(), None
-    while stop is None:
-        tic = time.perf_counter()
-        state, m = step(state)
-        it += 1
-        rec = {"iteration": it, **{k: float(v) for k, v in m.items()}}
-        bad = [k for k, v in rec.items() if not math.isfinite(v)]
-        if not bad and evaluate is not None and loop.eval_every and it % loop.eval_every == 0:
-            rec.update(evaluate(trainer.params(state), it))
+    saved = ckpt.latest_step() if ckpt is not None else None
+    good = (it, state, dict(counters))  # the last iteration whose bookkeeping is done
+    try:
+        while stop is None:
+            tic = time.perf_counter()
+            state, m = step(state)
+            it += 1
+            rec = {"iteration": it, **{k: float(v) for k, v in m.items()}}
             bad = [k for k, v in rec.items() if not math.isfinite(v)]
-        if bad:
-            last = ckpt.latest_step() if ckpt is not None else None
-            kept = (f"kept the last good checkpoint (iteration {last})" if last is not None
-                    else "no checkpoint had been written yet")
-            diverged = f"{desc}: non-finite {', '.join(bad)} at iteration {it}; {kept}"
-            break
-        counters["elapsed"] += time.perf_counter() - tic
-        counters["iteration"] = float(it)
-        rec["wall_time_s"] = counters["elapsed"]
-        if reached is not None and reached(rec):
-            counters.update(reached_iteration=float(it), reached_time=counters["elapsed"])
-        if writes:
-            append_jsonl(metrics_path, rec)
+            if not bad and evaluate is not None and loop.eval_every and it % loop.eval_every == 0:
+                rec.update(evaluate(trainer.params(state), it))
+                bad = [k for k, v in rec.items() if not math.isfinite(v)]
+            if bad:
+                last = ckpt.latest_step() if ckpt is not None else None
+                kept = (f"kept the last good checkpoint (iteration {last})" if last is not None
+                        else "no checkpoint had been written yet")
+                diverged = f"{desc}: non-finite {', '.join(bad)} at iteration {it}; {kept}"
+                break
+            counters["elapsed"] += time.perf_counter() - tic
+            counters["iteration"] = float(it)
+            rec["wall_time_s"] = counters["elapsed"]
+            if reached is not None and reached(rec):
+                counters.update(reached_iteration=float(it), reached_time=counters["elapsed"])
+            if writes:
+                append_jsonl(metrics_path, rec)
+            if board is not None:
+                for k, v in rec.items():
+                    if k != "iteration":
+                        board.add_scalar(f"{desc}/{k}", v, it)
+            records.append(rec)
+            stop = stop_reason()
+            if by_time:  # each process has its own clock: process 0's decides, for all
+                stop = hosts.agree(stop)
+            if ckpt is not None and (it % loop.checkpoint_every == 0 or stop is not None):
+                ckpt.save(it, {"state": state, "params": trainer.params(state),
+                               "counters": counters})
+                saved = it
+            bar.update(position() - bar.n)
+            shown = " ".join(f"{k}={v:.4g}" for k, v in rec.items()
+                             if k not in ("iteration", "wall_time_s", "lr"))
+            bar.set_postfix_str(f"it={it} {shown}", refresh=False)
+            good = (it, state, dict(counters))
+    except KeyboardInterrupt as e:  # Ctrl-C, or SIGTERM under runio.cli
+        bar.close()
         if board is not None:
-            for k, v in rec.items():
-                if k != "iteration":
-                    board.add_scalar(f"{desc}/{k}", v, it)
-        records.append(rec)
-        stop = stop_reason()
-        if by_time:  # each process has its own clock: process 0's decides, for all
-            stop = hosts.agree(stop)
-        if ckpt is not None and (it % loop.checkpoint_every == 0 or stop is not None):
-            ckpt.save(it, {"state": state, "params": trainer.params(state),
-                           "counters": counters})
-        bar.update(position() - bar.n)
-        shown = " ".join(f"{k}={v:.4g}" for k, v in rec.items()
-                         if k not in ("iteration", "wall_time_s", "lr"))
-        bar.set_postfix_str(f"it={it} {shown}", refresh=False)
+            board.close()
+        raise _interrupted(e, trainer, ckpt, good, saved, desc) from None
     bar.close()
     if board is not None:
         board.close()
@@ -239,3 +249,28 @@ def _board(out: Path):
         raise ConfigError("tensorboard", "needs the tensorboardX package: pip install "
                                          "tensorboardX (or the [tensorboard] extra)") from None
     return SummaryWriter(str(out / TENSORBOARD), flush_secs=10)
+
+
+class Interrupted(Exception):
+    """A run stopped by Ctrl-C or SIGTERM, its state checkpointed where that was cheap."""
+
+    def __init__(self, message: str, signal_name: str):
+        super().__init__(message)
+        self.message, self.signal_name = message, signal_name
+
+
+def _interrupted(e: KeyboardInterrupt, trainer, ckpt, good, saved, desc: str) -> Interrupted:
+    """Checkpoint the last finished iteration (one save, single-process runs) and say how
+    to resume."""
+    it, state, counters = good
+    if ckpt is not None and it and it != saved and jax.process_count() == 1:
+        try:
+            ckpt.save(it, {"state": state, "params": trainer.params(state),
+                           "counters": counters})
+            saved = it
+        except Exception:  # noqa: BLE001  (a second interrupt, a full disk: keep the last)
+            pass
+    where = (f"rerun the same command to resume from checkpoint {saved}" if saved
+             else "no checkpoint was written; rerun the same command to start again")
+    name = "SIGTERM" if type(e).__name__ == "Terminated" else "Ctrl-C"
+    return Interrupted(f"{desc}: interrupted ({name}) at iteration {it}; {where}", name)

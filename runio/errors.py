@@ -47,3 +47,8 @@ def finite(value: float) -> bool:
         return math.isfinite(value)
     except TypeError:
         return False
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the run is (``runio.cli`` turns the signal into it), so that a
+    run ends as under Ctrl-C: checkpointed, its lock released, one line."""

@@ -37,6 +37,7 @@ from runio.errors import ConfigError
 
 JOB_FILE = "job.json"
 LOCK_FILE = ".lock"
+NAME_MAX = 255  # bytes in one name of a path, on Linux and macOS file systems
 FLAGS_FILE = "flags.txt"  # the command line of the newest run into the folder (a flagfile)
 #: What a CLI asks every folder it claims to record: ``{file name: text}`` (``runio.cli``
 #: sets ``flags.txt``, so ``--flagfile=OUT/flags.txt`` reruns the command).
@@ -76,6 +77,10 @@ def check(out: str | os.PathLike, job: str, resume: bool = False,
           overwrite: bool = False) -> Path:
     """Refuse ``out`` for ``job`` without changing anything (see the module docstring)."""
     out = Path(out)
+    longest = max((part for part in out.parts), key=lambda x: len(os.fsencode(x)), default="")
+    if len(os.fsencode(longest)) > NAME_MAX:
+        raise ConfigError("out", f"a folder name of {len(os.fsencode(longest))} bytes is "
+                                 f"longer than the {NAME_MAX} a file system allows")
     if out.exists() and not out.is_dir():
         raise ConfigError("out", f"{out} is a file; give a folder path")
     if not out.is_dir():

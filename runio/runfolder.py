@@ -13,7 +13,8 @@ A run folder (``--out``) holds::
                     "wall_time_s", ...) and the whole config under "config"
     checkpoints/    orbax steps (runio.checkpoint), each a dict of named pytrees:
                     "state" (the trainer's), "params" (the model's, under its own names:
-                    params/hidden/kernel ...), "counters" (iteration, elapsed, ...)
+                    params/hidden/kernel ...), "counters" (iteration, elapsed, ...),
+                    "integrity" (the SHA-256 of the others, checked on restore)
     *.png, *.gif, report.md   figures and a report for people
 
 A grow run with both optimizers keeps one such folder per optimizer (``es/``, ``adam/``)

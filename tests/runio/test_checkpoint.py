@@ -72,3 +72,44 @@ def test_another_configuration_is_a_mismatch(tmp_path):
             ckpt.restore({"state": {"w": jnp.zeros(4)}})
         with pytest.raises(CheckpointMismatch, match="no 'other'"):
             ckpt.restore({"other": tree(0)})
+
+
+def _big(step):
+    """Arrays that no compressor shrinks, so garbled bytes land in data, not in padding."""
+    rng = np.random.default_rng(step)
+    return {"w": rng.standard_normal(40_000).astype(np.float32), "n": np.int32(step)}
+
+
+def _largest_data_file(step_dir):
+    return max((f for f in step_dir.rglob("*") if f.is_file()), key=lambda f: f.stat().st_size)
+
+
+@pytest.mark.parametrize("where", [0.3, 0.5, 0.8])
+def test_garbled_bytes_are_caught_by_the_checksum_and_the_previous_step_restored(
+        tmp_path, capsys, where):
+    with Checkpointer(tmp_path, keep=3) as ckpt:
+        for s in (1, 2, 3):
+            ckpt.save(s, {"state": _big(s)})
+    data = _largest_data_file(tmp_path / "3")
+    blob = bytearray(data.read_bytes())
+    at = int(len(blob) * where)
+    blob[at:at + 4096] = np.random.default_rng(7).bytes(len(blob[at:at + 4096]))
+    data.write_bytes(bytes(blob))  # the size kept
+    with Checkpointer(tmp_path) as ckpt:
+        step, items = ckpt.restore({"state": _big(0)})
+        assert step == 2 and ckpt.steps() == [1, 2]  # the bad one is gone
+    np.testing.assert_array_equal(np.asarray(items["state"]["w"]), _big(2)["w"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "checkpoint(s) 3" in err[0] and "resumed from checkpoint 2" in err[0]
+
+
+def test_the_checksum_covers_every_array_and_its_name():
+    from runio.checkpoint import checksum
+
+    tree = {"a": {"x": np.arange(3.0)}, "b": np.int32(4)}
+    same = {"b": np.int32(4), "a": {"x": np.arange(3.0)}}
+    assert np.array_equal(checksum(tree), checksum(same))  # order of the dict does not matter
+    for other in ({"a": {"x": np.arange(3.0) + 1e-12}, "b": np.int32(4)},  # one value
+                  {"a": {"y": np.arange(3.0)}, "b": np.int32(4)},  # one name
+                  {"a": {"x": np.arange(3.0).astype(np.float32)}, "b": np.int32(4)}):  # dtype
+        assert not np.array_equal(checksum(tree), checksum(other))

@@ -144,3 +144,23 @@ def test_without_a_folder_nothing_is_written_and_the_result_is_the_same(tmp_path
                                atol=1e-6)
     with pytest.raises(TypeError, match="LoopConfig"):
         loop.train(walk(), jax.random.PRNGKey(0))
+
+
+def test_a_garbled_newest_checkpoint_falls_back_and_ends_bit_for_bit(tmp_path, capsys):
+    whole = loop.train(walk(), jax.random.PRNGKey(0), tmp_path / "whole", config(max_iterations=6),
+                       RUN)
+    folder = tmp_path / "garbled"
+    loop.train(walk(), jax.random.PRNGKey(0), folder, config(max_iterations=6), RUN)
+    newest = max((f for f in (folder / "checkpoints" / "6").rglob("*") if f.is_file()),
+                 key=lambda f: f.stat().st_size)
+    blob = bytearray(newest.read_bytes())
+    mid = len(blob) // 2
+    blob[mid:mid + 16] = bytes(16 - b % 7 for b in blob[mid:mid + 16])  # the size kept
+    newest.write_bytes(bytes(blob))
+    capsys.readouterr()
+    res = loop.train(walk(), jax.random.PRNGKey(0), folder, config(max_iterations=6), RUN)
+    err = capsys.readouterr().err
+    assert "checkpoint(s) 6" in err and "resumed from checkpoint 3" in err
+    assert res.iterations == 6 and float(res.params) == float(whole.params)  # bit for bit
+    recs = read_jsonl(folder / "metrics.jsonl")
+    assert [r["iteration"] for r in recs] == list(range(1, 7))

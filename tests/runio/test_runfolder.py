@@ -19,7 +19,7 @@ def test_plain_orbax_restores_the_parameters_under_their_names(run_dir):
     run = load_run(run_dir)
     step_dir = run_dir / "checkpoints" / str(run.step) / "default"
     raw = ocp.StandardCheckpointer().restore(step_dir.absolute())
-    assert set(raw) == {"state", "params", "counters"}
+    assert set(raw) == {"state", "params", "counters", "integrity"}  # + the checksum
     # the growing rule's two 1×1 layers, as Flax names them (no bias by default)
     assert set(raw["params"]) == {"hidden", "out"}
     assert raw["params"]["hidden"]["kernel"].shape == (len(MCFG.filters) * MCFG.channels,
