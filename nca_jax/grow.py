@@ -90,6 +90,8 @@ SPEC = Spec(GrowConfig, {
     ],
     "run": [
         flag("seed", "Random seed."),
+        flag("init_from", "Start every optimizer from the trained parameters of this grow "
+             "run folder (a second stage with another rate or σ); default: a fresh draw."),
         flag("target_loss", "Stop when the loss on fresh rollouts is <= this."),
         flag("max_seconds", "Training time limit per optimizer (s); each stops earlier at "
              "--target_loss."),

@@ -36,7 +36,7 @@ from nca_jax.train.es import ESConfig
 from nca_jax.web import model as web_model
 from nca_jax.web import page
 from runio import devices, hosts
-from runio.errors import check, finite
+from runio.errors import ConfigError, check, finite
 from runio import outdir, runfolder
 
 JOB = "nca_jax.grow"
@@ -73,6 +73,9 @@ class GrowConfig:
     keep_checkpoints: int = 3
     gif_steps: int = 100
     progress: bool = True
+    # a run folder whose trained parameters every optimizer starts from (a second stage:
+    # another rate, σ or target), "" for a fresh draw; its model config must be this one's
+    init_from: str = ""
     tensorboard: bool = False  # metrics also as TensorBoard events (OUT/tensorboard)
     model: growing.ModelConfig = growing.ModelConfig()
     adam: AdamConfig = AdamConfig()
@@ -143,13 +146,30 @@ def device_count(name: str, config: GrowConfig, n_devices: int = 0) -> int:
     return n_devices or devices.auto_count(config.es.population)
 
 
+def _start_params(config: GrowConfig):
+    """The parameters of ``config.init_from`` (None without one); a one-line error for a
+    folder that is not a grow run of the same model."""
+    if not config.init_from:
+        return None
+    from nca_jax.runs import load_run
+
+    try:
+        run = load_run(config.init_from)
+    except ConfigError as e:
+        raise ConfigError("init_from", e.message) from None
+    if run.kind != "growing" or run.model != config.model:
+        raise ConfigError("init_from", f"{config.init_from}: trained another model "
+                                       f"({run.model}); give a grow run of this model")
+    return jax.tree.map(jax.numpy.asarray, run.params)
+
+
 def train(name: str, config: GrowConfig, target: np.ndarray, out: Path,
-          n_devices: int = 0) -> dict:
+          n_devices: int = 0, start=None) -> dict:
     """Train one optimizer into ``out`` (resuming from its checkpoints); returns the summary
-    and the trained parameters."""
+    and the trained parameters; ``start``: the parameters to start from (``init_from``)."""
     method, mcfg = METHODS[name], config.method_config(name)
     n = device_count(name, config, n_devices)
-    trainer = method.make(config.model, mcfg, target, devices.population_mesh(n))
+    trainer = method.make(config.model, mcfg, target, devices.population_mesh(n), start)
     target_j = jax.numpy.asarray(target)
     k_train, k_eval, k_final, k_viz, k_persist = jax.random.split(
         jax.random.PRNGKey(config.seed), 5)
@@ -223,11 +243,12 @@ def run(config: GrowConfig, out_dir: str | Path, n_devices: int = 0) -> dict[str
     if n_devices:
         devices.check_divisible(config.es.population, devices.population_mesh(n_devices),
                                 "devices")
+    start = _start_params(config)  # before the folder: a bad init_from writes nothing
     with outdir.claim(out_dir, JOB, resume=True) as out:
         subs = {name: out / name if config.optimizer == "both" else out
                 for name in config.names}
         hosts.on_main(_start, config, target, out, subs.values())
-        trained = {name: train(name, config, target, sub, n_devices)
+        trained = {name: train(name, config, target, sub, n_devices, start)
                    for name, sub in subs.items()}
         summaries = {name: s for name, (s, _) in trained.items()}
         if hosts.is_main():  # the page from the parameters in hand (no collective reads)

@@ -104,9 +104,10 @@ def optimizer(lr: optax.ScalarOrSchedule, grad_norm: bool = True
 
 
 def make(mcfg: growing.ModelConfig, cfg: AdamConfig, target: jnp.ndarray,
-         mesh: Mesh | None = None) -> Trainer:
-    """The Adam trainer. ``mesh`` is accepted for the common signature and not used: the
-    batch runs on one device (splitting it measured no gain, see benchmarks)."""
+         mesh: Mesh | None = None, start: Any = None) -> Trainer:
+    """The Adam trainer; ``start``: parameters to start from (default: a fresh draw).
+    ``mesh`` is accepted for the common signature and not used: the batch runs on one
+    device (splitting it measured no gain, see benchmarks)."""
     del mesh
     target = jnp.asarray(target, jnp.float32)
     h, w = target.shape[:2]
@@ -115,7 +116,7 @@ def make(mcfg: growing.ModelConfig, cfg: AdamConfig, target: jnp.ndarray,
 
     def init(key: jax.Array) -> State:
         k_param, key = jax.random.split(key)
-        params = growing.init_params(k_param, mcfg)
+        params = growing.init_params(k_param, mcfg) if start is None else start
         return State(
             params=params,
             opt_state=tx.init(params),

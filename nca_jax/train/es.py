@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -137,9 +138,10 @@ def strategy(mcfg: growing.ModelConfig, cfg: ESConfig):
 
 
 def make(mcfg: growing.ModelConfig, cfg: ESConfig, target: jnp.ndarray,
-         mesh: Mesh | None = None) -> Trainer:
-    """The ES trainer; ``mesh`` (1-D, axis ``pop``) splits the population over its devices.
-    Its state's ``extra`` is the sample pool."""
+         mesh: Mesh | None = None, start: Any = None) -> Trainer:
+    """The ES trainer; ``mesh`` (1-D, axis ``pop``) splits the population over its devices;
+    ``start``: parameters to start the mean from (default: a fresh draw). Its state's
+    ``extra`` is the sample pool."""
     devices.check_divisible(cfg.population, mesh)
     target = jnp.asarray(target, jnp.float32)
     h, w = target.shape[:2]
@@ -176,7 +178,9 @@ def make(mcfg: growing.ModelConfig, cfg: ESConfig, target: jnp.ndarray,
         return evolution.Evaluation(loss, ranked, pool_, {})
 
     return evolution.make(
-        es, es_params, lambda key: growing.init_params(key, mcfg), evaluate,
+        es, es_params,
+        (lambda key: start) if start is not None else (lambda key: growing.init_params(key, mcfg)),
+        evaluate,
         init_extra=lambda key: pool.init(x0, cfg.pool_size if cfg.pool else 1),
         lr=cfg.lr_value, decay_thresholds=cfg.decay_thresholds, decay_factors=cfg.decay_factors,
         mesh=mesh, average=cfg.average)

@@ -117,3 +117,31 @@ def test_a_corrupt_newest_checkpoint_and_a_torn_save_resume_to_the_same_end(tmp_
         np.testing.assert_array_equal(np.asarray(x), np.asarray(y))
     recs = read_jsonl(tmp_path / "b" / "metrics.jsonl")
     assert [r["iteration"] for r in recs] == list(range(1, 7))
+
+
+def test_init_from_starts_every_optimizer_from_a_runs_parameters(run_dir, tmp_path):
+    import dataclasses
+
+    import jax
+    import numpy as np
+    import pytest
+
+    from nca_jax.jobs import grow
+    from nca_jax.runs import load_run
+    from runio.errors import ConfigError
+    from tests.nca_jax.tiny import GROWN
+
+    trained = load_run(run_dir).params
+    for name in ("adam", "es"):
+        cfg = dataclasses.replace(GROWN, optimizer=name, init_from=str(run_dir))
+        trainer = grow.METHODS[name].make(cfg.model, cfg.method_config(name),
+                                          np.zeros((5, 5, 4), np.float32), None,
+                                          grow._start_params(cfg))
+        got = trainer.params(trainer.init(jax.random.PRNGKey(3)))
+        for a, b in zip(jax.tree.leaves(got), jax.tree.leaves(trained)):
+            np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    other = dataclasses.replace(GROWN, init_from=str(run_dir),
+                                model=dataclasses.replace(GROWN.model, hidden=6))
+    with pytest.raises(ConfigError, match="trained another model") as e:
+        grow.run(other, tmp_path / "x")
+    assert e.value.field == "init_from" and not (tmp_path / "x").exists()
