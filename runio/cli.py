@@ -107,6 +107,16 @@ def _terminate(signum, frame) -> None:
     raise Terminated()
 
 
+def _unraisable(hook_args) -> None:
+    """Keep a refused or fallen-back restore to its own lines: after a failed read,
+    orbax's storage threads may still try to report to its event loop as the process ends
+    ("Event loop is closed"), which Python would print as a traceback."""
+    e = hook_args.exc_value
+    if isinstance(e, RuntimeError) and "Event loop is closed" in str(e):
+        return
+    sys.__unraisablehook__(hook_args)
+
+
 def _guarded(main: Callable[[list[str]], object], argv: list[str],
              flag_names: Mapping[str, str] | None, spec=None) -> object:
     if spec is not None:  # every folder the job claims records how to rerun it
@@ -147,6 +157,7 @@ def run(main: Callable[[list[str]], object], flag_names=None) -> None:
     gives ``--help``), or a mapping of config fields to flags where the names differ."""
     names, spec = _names(flag_names)
     signal.signal(signal.SIGTERM, _terminate)
+    sys.unraisablehook = _unraisable
     join_cluster()
     app.run(lambda argv: _guarded(main, argv, names, spec),
             flags_parser=lambda a: _parse(a, spec))
