@@ -92,6 +92,9 @@ def check(out: str | os.PathLike, job: str, resume: bool = False,
     if not contents or overwrite:
         return out
     owner = job_of(out)
+    if owner is None and (out / JOB_FILE).exists():
+        raise ConfigError("out", f"{out / JOB_FILE} is unreadable; restore it, or start a new "
+                                 "folder")
     if owner is None:
         raise ConfigError("out", f"{out} is not empty and holds no results of {job}; choose a "
                                  f"new folder or pass overwrite")

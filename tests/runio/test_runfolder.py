@@ -63,3 +63,13 @@ def test_an_unreadable_config_record_is_refused_and_kept(tmp_path, text):
                                           "new folder"):
         runfolder.guard(tmp_path, {"a": 1})
     assert (tmp_path / "config.json").read_text() == text
+
+
+def test_an_unreadable_job_record_is_refused_and_kept(tmp_path):
+    from runio import outdir
+
+    (tmp_path / "job.json").write_text("garbage{")
+    (tmp_path / "metrics.jsonl").write_text("")
+    with pytest.raises(ConfigError, match="job.json is unreadable; restore it, or start a new"):
+        outdir.check(tmp_path, "nca_jax.grow", resume=True)
+    assert (tmp_path / "job.json").read_text() == "garbage{"
