@@ -13,7 +13,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(__file__).resolve().parent / "generated"
 CLIS = ("nca_jax.grow", "nca_jax.damage", "nca_jax.texture", "nca_jax.hparam_search",
-        "nca_jax.export", "ca_search.search", "ca_search.table1", "ca_search.evaluate")
+        "nca_jax.export", "ca_search.search", "ca_search.table1", "ca_search.evaluate",
+        "ca_search.leaderboard")
 
 
 def _help(module: str) -> str:

@@ -205,7 +205,7 @@ def check_defaults(spec: Spec, presets: dict[str, Any] | None = None) -> list[st
         _, default = field_type(spec.cls, f.fields[0])
         value = flags.FLAGS[f.name].default
         if isinstance(value, list):
-            value = tuple(type(d)(v) for d, v in zip(default, value)) if default else value
+            value = tuple(type(d)(v) for d, v in zip(default, value)) if default else tuple(value)
         if f.preset:
             if value is not None:
                 bad.append(f"--{f.name}: a preset flag with default {value!r}")

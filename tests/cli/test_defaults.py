@@ -19,6 +19,7 @@ CLIS = {
     "ca_search.search": ("search_flags.SEARCH", "ca_search.search_config.SearchConfig()"),
     "ca_search.table1": ("search_flags.TABLE1", "ca_search.search_config.SearchConfig()"),
     "ca_search.evaluate": ("SPEC", "ca_search.measure.MeasureConfig()"),
+    "ca_search.leaderboard": ("SPEC", "ca_search.jobs.leaderboard.LeaderboardConfig()"),
 }
 
 PROBE = r"""
@@ -42,7 +43,8 @@ expected = eval(default, {"nca_jax": nca_jax, "ca_search": ca_search,
                           **{k: importlib.import_module(k) for k in (
                               "nca_jax.jobs.grow", "nca_jax.jobs.texture", "nca_jax.jobs.export",
                               "nca_jax.robustness.battery", "nca_jax.hparams.trials",
-                              "ca_search.search_config", "ca_search.measure")}})
+                              "ca_search.search_config", "ca_search.measure",
+                              "ca_search.jobs.leaderboard")}})
 ours = {n for n, m in flags.FLAGS.flags_by_module_dict().items()
         if m and n in (name, "runio.flagdefs", "ca_search.search_flags")}
 defined = {f.name for n in ours for f in flags.FLAGS.flags_by_module_dict()[n]}

@@ -1,0 +1,92 @@
+"""Published r = 3 rules for density classification (ρ_c = 1/2), and how to score them.
+
+Each rule carries its lexicographic hex and the P_N its source published (on 10⁴ unbiased
+ICs, M = 2N). ``score`` measures P_N here with a 95% interval, so a catalogue entry is
+checked against its published figure before it is trusted (``tests/ca_search``). Rules
+found by this project's searches are listed with where they were recorded.
+
+Sources: J. P. Crutchfield and M. Mitchell, *The Evolution of Emergent Computation*, PNAS
+92 (1995), Table 1, and M. Mitchell, J. P. Crutchfield and R. Das, *Evolving Cellular
+Automata with Genetic Algorithms: A Review of Recent Work* (1996), Table 1.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import jax
+import numpy as np
+
+from ca_search import density, rules
+from runio.errors import ConfigError
+
+MITCHELL_1995 = "Crutchfield & Mitchell 1995 (PNAS), Table 1"
+REVIEW_1996 = "Mitchell, Crutchfield & Das 1996 (review), Table 1"
+
+
+class Rule(NamedTuple):
+    name: str
+    hex: str
+    source: str
+    published: dict  # {N: P_N} as published (10⁴ ICs); {} for rules found here
+
+
+CATALOGUE = (
+    Rule("majority", "000101170117177f0117177f177f7fff", REVIEW_1996, {149: 0.0, 599: 0.0, 999: 0.0}),
+    Rule("GKL", "005f005f005f005f005fff5f005fff5f", MITCHELL_1995, {149: 0.816, 599: 0.766, 999: 0.757}),
+    Rule("phi_exp", "0505408305c90101200b0efb94c7cff7", REVIEW_1996, {149: 0.652, 599: 0.515, 999: 0.503}),
+    Rule("phi_par", "0504058705000f77037755837bffb77f", REVIEW_1996, {149: 0.769, 599: 0.725, 999: 0.714}),
+    Rule("phi_particle_1", "1000022441170231155f57dd734bffff", MITCHELL_1995, {149: 0.742, 599: 0.718, 999: 0.701}),
+    Rule("ca_jax_lab_coevolved", "10110014035db95f3f51ff1d131dff1f",
+         "this project: GA, coevolving ICs, symmetric rules (benchmarks/results/ca_density_best.jsonl)", {}),
+)
+BY_NAME = {r.name.lower(): r for r in CATALOGUE}
+
+
+def resolve(spec: str) -> Rule:
+    """A catalogue rule by name (any case), or a rule given as 32 hex digits."""
+    if spec.lower() in BY_NAME:
+        return BY_NAME[spec.lower()]
+    try:
+        bits = rules.from_hex(spec, 3)
+    except (ConfigError, ValueError):
+        raise ConfigError("rules", f"{spec!r} is neither a catalogue rule "
+                                   f"({', '.join(r.name for r in CATALOGUE)}) nor 32 hex digits "
+                                   "of an r = 3 rule") from None
+    return Rule(rules.to_hex(bits), rules.to_hex(bits), "given", {})
+
+
+def interval(p: float, n: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson's 95% interval of a fraction ``p`` of ``n`` trials (sound at p = 0 or 1)."""
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def score(rule: Rule, n_cells: int, n_ics: int, key: jax.Array) -> dict:
+    """One leaderboard row: P_N of ``rule`` on ``n_ics`` fresh unbiased ICs, M = 2N."""
+    p = float(density.performance(rules.from_hex(rule.hex, 3), key, n_ics, n_cells))
+    lo, hi = interval(p, n_ics)
+    return {"name": rule.name, "hex": rule.hex, "source": rule.source, "n_cells": n_cells,
+            "n_ics": n_ics, "performance": p, "ci_low": lo, "ci_high": hi,
+            "published": rule.published.get(n_cells)}
+
+
+def agrees(row: dict, published_ics: int = 10_000) -> bool | None:
+    """Whether a row's P_N lies within the sampling error (95%) of the published figure,
+    which was itself measured on ``published_ics`` ICs (None: nothing published)."""
+    if row["published"] is None:
+        return None
+    p = row["published"]
+    se = math.sqrt(max(p * (1 - p), 1e-12) / published_ics + max(
+        row["performance"] * (1 - row["performance"]), 1e-12) / row["n_ics"])
+    return abs(row["performance"] - p) <= 1.96 * se + 1e-9
+
+
+def np_spacetime(rule: Rule, n_cells: int, key: jax.Array) -> np.ndarray:
+    """A space-time history of ``rule`` from one unbiased IC, 2N steps."""
+    from ca_search import simulator
+
+    cells = density.sample_ics(key, 1, n_cells, "unbiased")[0]
+    return np.asarray(simulator.history(rules.from_hex(rule.hex, 3), cells, 2 * n_cells))
