@@ -22,6 +22,7 @@ _NAMES = {
     "density": "ca_search.density",
     "chaos": "ca_search.chaos",
     "coevolution": "ca_search.coevolution",
+    "published": "ca_search.published",
     # strategies
     "MitchellGA": "ca_search.strategies:MitchellGA",
     "BinaryPSO": "ca_search.strategies:BinaryPSO",
