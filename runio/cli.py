@@ -157,6 +157,9 @@ def run(main: Callable[[list[str]], object], flag_names=None) -> None:
     gives ``--help``), or a mapping of config fields to flags where the names differ."""
     names, spec = _names(flag_names)
     signal.signal(signal.SIGTERM, _terminate)
+    # Ctrl-C ends a run cleanly even where the shell started it with SIGINT ignored (a
+    # background job of a script)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     sys.unraisablehook = _unraisable
     join_cluster()
     app.run(lambda argv: _guarded(main, argv, names, spec),
