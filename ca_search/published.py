@@ -84,7 +84,7 @@ def agrees(row: dict, published_ics: int = 10_000) -> bool | None:
     return abs(row["performance"] - p) <= 1.96 * se + 1e-9
 
 
-def np_spacetime(rule: Rule, n_cells: int, key: jax.Array) -> np.ndarray:
+def spacetime(rule: Rule, n_cells: int, key: jax.Array) -> np.ndarray:
     """A space-time history of ``rule`` from one unbiased IC, 2N steps."""
     from ca_search import simulator
 

@@ -73,11 +73,15 @@ def _count(stored) -> int:
     return sum(_count(v) for v in stored.values()) if isinstance(stored, dict) else 1
 
 
-def _fill(template: Any, stored: dict, name: str) -> Any:
-    if stored and all(_POSITIONAL.fullmatch(k) for k in stored):
+def _check_named(stored: dict, name: str) -> None:
+    """Raise :class:`OldFormat` for an item whose arrays are stored by position."""
+    if isinstance(stored, dict) and stored and all(_POSITIONAL.fullmatch(k) for k in stored):
         raise OldFormat(f"{name}: the checkpoint stores its arrays by position (the format "
                         "before 0.2); train again into a new folder, or read it with "
                         "ca-jax-lab 0.1")
+
+
+def _fill(template: Any, stored: dict, name: str) -> Any:
     paths, treedef = jax.tree_util.tree_flatten_with_path(template)
     if _count(stored) != len(paths):
         raise CheckpointMismatch(f"{name}: {_count(stored)} arrays stored, "
@@ -191,11 +195,9 @@ class Checkpointer:
             for name, template in templates.items():
                 if name not in raw:
                     raise CheckpointMismatch(f"no {name!r} in checkpoint {s}")
-                stored = raw[name]
-                if template is None:
-                    out[name] = jax.tree.map(np.asarray, stored)
-                else:
-                    out[name] = _fill(template, stored, name)
+                stored = raw[name]  # numpy arrays already (_read)
+                _check_named(stored, name)
+                out[name] = stored if template is None else _fill(template, stored, name)
             if step is None and unreadable:
                 self._remove(unreadable)
                 if hosts.is_main():

@@ -11,20 +11,14 @@ from __future__ import annotations
 
 import signal
 import sys
-from typing import Callable, Mapping, NoReturn
+from typing import Callable, Mapping
 
 from absl import app, flags, logging
 
 from runio import environment, hosts, outdir
+from runio.environment import fail  # noqa: F401  (the CLIs' one-line error)
 from runio.driver import Interrupted
 from runio.errors import ConfigError, Terminated
-
-
-def fail(message: object) -> NoReturn:
-    """Print ``error: message`` on one line and exit with status 2."""
-    text = " ".join(str(message).split())  # one line, whatever the message
-    print(f"error: {text}", file=sys.stderr)
-    sys.exit(2)
 
 
 def require(condition: bool, message: str) -> None:

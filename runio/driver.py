@@ -37,7 +37,7 @@ from tqdm import tqdm
 
 from runio import hosts, runfolder
 from runio.checkpoint import CheckpointMismatch, Checkpointer
-from runio.errors import ConfigError, check, finite
+from runio.errors import ConfigError, Terminated, check, finite
 from runio.records import append_jsonl, dumps, read_jsonl
 
 #: Fields of a loop config that may change when a run is resumed.
@@ -272,5 +272,5 @@ def _interrupted(e: KeyboardInterrupt, trainer, ckpt, good, saved, desc: str) ->
             pass
     where = (f"rerun the same command to resume from checkpoint {saved}" if saved
              else "no checkpoint was written; rerun the same command to start again")
-    name = "SIGTERM" if type(e).__name__ == "Terminated" else "Ctrl-C"
+    name = "SIGTERM" if isinstance(e, Terminated) else "Ctrl-C"
     return Interrupted(f"{desc}: interrupted ({name}) at iteration {it}; {where}", name)

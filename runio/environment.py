@@ -9,8 +9,11 @@ import sys
 from typing import NoReturn
 
 
-def fail(message: str) -> NoReturn:
-    print(f"error: {message}", file=sys.stderr)
+def fail(message: object) -> NoReturn:
+    """Print ``error: message`` on one line and exit with status 2 (every CLI's bad input;
+    :mod:`runio.cli` uses this one, which imports no JAX)."""
+    text = " ".join(str(message).split())  # one line, whatever the message
+    print(f"error: {text}", file=sys.stderr)
     sys.exit(2)
 
 

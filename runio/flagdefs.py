@@ -73,12 +73,11 @@ def field_type(cls: type, path: str) -> tuple[Any, Any]:
     return typing.get_type_hints(cls)[last], default
 
 
-def _unwrap(annotation) -> tuple[Any, bool]:
-    """``X | None`` → ``(X, True)``; others ``(annotation, False)``."""
+def _unwrap(annotation) -> Any:
+    """``X | None`` → ``X``; others unchanged."""
     if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        return args[0], True
-    return annotation, False
+        return next(a for a in typing.get_args(annotation) if a is not type(None))
+    return annotation
 
 
 def _element(annotation) -> type | None:
@@ -101,7 +100,7 @@ class Spec:
             if not f.fields:
                 continue
             annotation, default = field_type(self.cls, f.fields[0])
-            kind, _ = _unwrap(annotation)
+            kind = _unwrap(annotation)
             if f.preset:
                 default = None
             element = _element(kind)
@@ -131,7 +130,7 @@ class Spec:
             if value is None and f.preset:
                 continue
             annotation, _ = field_type(self.cls, f.fields[0])
-            element = _element(_unwrap(annotation)[0])
+            element = _element(_unwrap(annotation))
             if element is not None and value is not None:
                 try:
                     value = tuple(element(v) for v in value)
@@ -194,10 +193,9 @@ def replace(config: Any, values: dict[str, Any]) -> Any:
     return cls(**{**current, **own})
 
 
-def check_defaults(spec: Spec, presets: dict[str, Any] | None = None) -> list[str]:
-    """The flags whose default differs from the library's class default (or, for preset
-    flags, is not None), and preset fields not marked as preset flags: empty when the CLI
-    owns no default. ``presets``: named configs built by the library."""
+def check_defaults(spec: Spec) -> list[str]:
+    """The flags whose default differs from the library's (or, for preset flags, is not
+    None): empty when the CLI owns no default."""
     bad = []
     for f in spec.flags:
         if not f.fields:

@@ -32,7 +32,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from runio.checkpoint import Checkpointer
+from runio.checkpoint import Checkpointer, OldFormat
 from runio.errors import ConfigError
 from runio.records import differences, write_json
 
@@ -106,12 +106,9 @@ def read_params(folder: str | Path, field: str = "checkpoint") -> tuple[int, dic
     try:
         with Checkpointer(ck) as ckpt:
             step, items = ckpt.restore({"params": None})
+    except OldFormat as e:
+        raise ConfigError(field, f"{folder}: {e}") from None
     except Exception as e:  # orbax raises many types for foreign folders
         raise ConfigError(field, f"{folder}: no readable checkpoint ({type(e).__name__}: "
                                  f"{e})") from None
-    params = items["params"]
-    if params and all(k.isdigit() for k in params):
-        raise ConfigError(field, f"{folder}: its checkpoints store the parameters by position "
-                                 "(the format before 0.2); train again into a new folder, or "
-                                 "read it with ca-jax-lab 0.1")
-    return step, params
+    return step, items["params"]

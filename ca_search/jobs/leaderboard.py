@@ -13,7 +13,7 @@ import time
 
 import jax
 
-from ca_search import published as lb
+from ca_search import published
 from ca_search.diagram import save_spacetime
 from runio import outdir
 from runio.errors import check
@@ -38,7 +38,7 @@ class LeaderboardConfig:
         check(all(1 <= n <= 10_000_000 for n in self.n_ics), "n_ics",
               f"each must be in [1, 10^7], got {self.n_ics}")
         for spec in self.rules:
-            lb.resolve(spec)
+            published.resolve(spec)
 
     def ics_for(self, i: int) -> int:
         return self.n_ics[0] if len(self.n_ics) == 1 else self.n_ics[i]
@@ -46,18 +46,19 @@ class LeaderboardConfig:
 
 def run(config: LeaderboardConfig, out_dir) -> list[dict]:
     """Score every rule at every size into ``out_dir``; returns the rows."""
-    chosen = [lb.resolve(s) for s in config.rules] or list(lb.CATALOGUE)
+    chosen = [published.resolve(s) for s in config.rules] or list(published.CATALOGUE)
     with outdir.claim(out_dir, JOB, resume=True) as out:  # a rerun rewrites its files
         rows, t0 = [], time.perf_counter()
         key = jax.random.PRNGKey(config.seed)
         for i, n in enumerate(config.sizes):  # every rule on the same ICs at each size
             k = jax.random.fold_in(key, n)
             for rule in chosen:
-                row = lb.score(rule, n, config.ics_for(i), k)
-                row["agrees"] = lb.agrees(row)
+                row = published.score(rule, n, config.ics_for(i), k)
+                row["agrees"] = published.agrees(row)
                 rows.append(row)
         for rule in chosen:
-            save_spacetime(out / f"{rule.name}.png", lb.np_spacetime(rule, config.sizes[0], key),
+            save_spacetime(out / f"{rule.name}.png",
+                           published.spacetime(rule, config.sizes[0], key),
                            title=f"{rule.name} ({rule.hex}), N = {config.sizes[0]}")
         write_json(out / "leaderboard.json", rows)
         (out / "leaderboard.md").write_text(markdown(rows, config, time.perf_counter() - t0))

@@ -65,18 +65,10 @@ def _record(s: SearchState, members: list[int], res: Results) -> dict:
     return metrics
 
 
-def groups(hs: list[dict]) -> list[list[int]]:
-    """The trials by shape, in order of first appearance (each runs as one vmapped group)."""
-    out: dict[tuple, list[int]] = {}
-    for i, h in enumerate(hs):
-        out.setdefault(hparams.shape_key(h), []).append(i)
-    return list(out.values())
-
-
 def random_trainer(cfg: HparamSearchConfig, run: Run, n_textures: int) -> tuple[Trainer, int]:
     """Random search as ``(trainer, steps)``: a step trains one group of trials."""
     hs = hparams.sample(jax.random.PRNGKey(cfg.seed), cfg.trials, cfg.log10_lr)
-    order = groups(hs)
+    order = hparams.groups(hs)
 
     def init(key) -> SearchState:
         arrays = _empty(cfg, n_textures)

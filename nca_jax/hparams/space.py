@@ -84,6 +84,15 @@ def shape_key(h: dict) -> tuple:
     return tuple(h[name] for name in SHAPE_NAMES)
 
 
+def groups(hs: list[dict]) -> list[list[int]]:
+    """The indices of ``hs`` by shape, in order of first appearance (each group runs as one
+    vmapped computation)."""
+    out: dict[tuple, list[int]] = {}
+    for i, h in enumerate(hs):
+        out.setdefault(shape_key(h), []).append(i)
+    return list(out.values())
+
+
 def features(hs: list[dict]) -> np.ndarray:
     """``(K, 7)`` numeric vectors for analysis (``lr`` as log10)."""
     return np.array([[np.log10(h[n]) if n == "lr" else h[n] for n in NAMES] for h in hs], float)

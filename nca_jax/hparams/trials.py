@@ -158,11 +158,8 @@ def run_trials(hs: list[dict], trial_ids: list[int], cfg: HparamSearchConfig, lo
     final = np.full((len(hs), n_tex), np.nan)
     scores = np.full((len(hs), n_tex), np.nan)
     wall = np.zeros(len(hs))
-    groups: dict[tuple, list[int]] = {}
-    for i, h in enumerate(hs):
-        groups.setdefault(hparams.shape_key(h), []).append(i)
     root = jax.random.PRNGKey(cfg.seed)
-    for members in groups.values():
+    for members in hparams.groups(hs):
         t0 = time.perf_counter()
         init, chunk, images = _group_fns(hparams.shape_key(hs[members[0]]), cfg, loss_fn,
                                          tuple(hw))

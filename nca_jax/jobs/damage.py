@@ -13,6 +13,7 @@ from pathlib import Path
 
 from nca_jax.nca import growing
 from nca_jax.robustness import loading
+from nca_jax.runs import run_folders
 from nca_jax.robustness.battery import LONG_STRIP, BatteryConfig, canvas_for
 from nca_jax.robustness.report import run_battery
 from runio import devices, hosts, outdir
@@ -26,7 +27,7 @@ def run(checkpoints: list[str], config: BatteryConfig, out_dir: str | Path,
     ``optimizer=both`` run gives its two), check the canvas and the output folder before
     any work, then :func:`run_battery` into ``out_dir``."""
     hosts.on_main(outdir.check, out_dir, JOB, overwrite=overwrite)
-    folders = [f for c in checkpoints for f in loading.run_folders(c)]
+    folders = [f for c in checkpoints for f in run_folders(c)]
     models = [loading.load_model(f) for f in folders]
     for m in models:
         canvas = canvas_for(m.target, config)

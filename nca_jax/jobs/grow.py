@@ -227,8 +227,7 @@ def _start(config: GrowConfig, target: np.ndarray, out: Path, subs) -> None:
     """Refuse another configuration before writing anything; then the run's config."""
     for sub in {out, *subs}:
         runfolder.refuse(sub, run_config(config), loop.BUDGET_FIELDS[:2])
-    for sub in {out, *subs}:
-        runfolder.guard(sub, run_config(config))
+    runfolder.guard(out, run_config(config))  # each optimizer's folder: by the driver
     figures.target_png(target, out / "target.png")
 
 

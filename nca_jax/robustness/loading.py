@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from nca_jax.nca import growing
-from nca_jax.runs import FIELD, load_run, run_folders  # noqa: F401 (run_folders re-exported)
+from nca_jax.runs import FIELD, load_run
 from runio.errors import ConfigError
 
 

@@ -192,7 +192,7 @@ def test_a_search_stopped_after_a_group_resumes_to_the_same_results(tmp_path):
                             budget=()), n
 
     (whole, n), first = search(tmp_path / "whole"), list(trained)
-    assert n == len(hparam_search.groups(hparam_search.results(whole.state)[0])) >= 2
+    assert n == len(hparams.groups(hparam_search.results(whole.state)[0])) >= 2
     trained.clear()
     search(tmp_path / "stopped", steps=1)
     one_group = list(trained)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from nca_jax.robustness import loading
+from nca_jax.runs import run_folders
 from nca_jax.train import adam
 from runio.checkpoint import Checkpointer
 from runio.errors import ConfigError
@@ -46,7 +47,7 @@ def test_run_folders_of_a_both_run_are_its_optimizers(tmp_path, run_dir):
 
     both = tmp_path / "both"
     shutil.copytree(run_dir, both / "adam")
-    assert [p.name for p in loading.run_folders(both)] == ["adam"]
-    assert loading.run_folders(both / "adam") == [both / "adam"]
+    assert [p.name for p in run_folders(both)] == ["adam"]
+    assert run_folders(both / "adam") == [both / "adam"]
     with pytest.raises(ConfigError, match="no summary.json"):
-        loading.run_folders(tmp_path)
+        run_folders(tmp_path)
