@@ -17,16 +17,18 @@ from ca_search.search_config import INERTIA, SearchConfig, make_strategy  # noqa
 from ca_search.strategies import random_genomes
 from runio import devices
 
-@partial(jax.jit, static_argnames=("n_ics", "n_cells", "steps", "mesh"))
+@partial(jax.jit, static_argnames=("n_ics", "n_cells", "steps", "mesh", "ic"))
 def population_density_fitness(pop: jax.Array, keys: jax.Array, n_ics: int, n_cells: int,
-                               steps: int, mesh: Mesh | None = None) -> jax.Array:
-    """F_I of ``(trials, P, D)`` rule tables, each trial's population on the fresh flat ICs
-    of its own key ``(trials,)``. The population axis is split over ``mesh``; the fitness comes
-    back whole. One compiled program serves every strategy of the same sizes."""
+                               steps: int, mesh: Mesh | None = None,
+                               ic: str = "flat") -> jax.Array:
+    """F_I of ``(trials, P, D)`` rule tables, each trial's population on the fresh ICs (of
+    kind ``ic``) of its own key ``(trials,)``. The population axis is split over ``mesh``;
+    the fitness comes back whole. One compiled program serves every strategy of the same
+    sizes."""
 
     def trial(pop, key):
         bits = devices.shard(pop, mesh, axis=0)
-        f = lambda b: density.fitness(b, key, n_ics, n_cells, steps, "flat")  # noqa: E731
+        f = lambda b: density.fitness(b, key, n_ics, n_cells, steps, ic)  # noqa: E731
         return devices.replicate(jax.vmap(f)(bits), mesh)
 
     return jax.vmap(trial)(pop, keys)
@@ -47,20 +49,34 @@ def population_coevolution(pop: jax.Array, densities: jax.Array, keys: jax.Array
     return jax.vmap(trial)(pop, densities, keys)
 
 
+def started_genomes(key: jax.Array, start: jax.Array, population_size: int,
+                    flip: float) -> jax.Array:
+    """``(population_size, D)`` genomes around ``start``: member 0 is ``start``, every other
+    member flips each of its bits with probability ``flip``."""
+    flips = jax.random.bernoulli(key, flip, (population_size, start.shape[-1]))
+    return jnp.where(flips, 1.0 - start, start).at[0].set(start).astype(jnp.float32)
+
+
 class Trials:
     """The jitted, trial-vmapped pieces of a search, and its memo of chaos fitness (built
     once per run)."""
 
-    def __init__(self, config: SearchConfig, mesh: Mesh | None = None):
+    def __init__(self, config: SearchConfig, mesh: Mesh | None = None,
+                 starts: np.ndarray | None = None):
+        """``starts``: ``(trials, D)`` genomes each trial's population starts from
+        (:func:`started_genomes`); None: random genomes."""
         self.config = c = config
         self.mesh = mesh
         self.strategy, self.params = make_strategy(config)
         s, p = self.strategy, self.params
         devices.check_divisible(config.population, mesh)
 
-        def init_pop(key):
+        def init_pop(key, start):
             k_pop, k_next = jax.random.split(key)
-            pop = random_genomes(k_pop, c.population, c.num_dims, c.init == "uniform")
+            if start is None:
+                pop = random_genomes(k_pop, c.population, c.num_dims, c.init == "uniform")
+            else:
+                pop = started_genomes(k_pop, start, c.population, c.init_flip)
             return pop, k_next
 
         def start(key, pop, fit):
@@ -77,7 +93,9 @@ class Trials:
             return state
 
         v = jax.vmap
-        self.init_pop = jax.jit(v(init_pop))
+        starts = None if starts is None else jnp.asarray(starts, jnp.float32)
+        init = jax.jit(v(init_pop))
+        self.init_pop = lambda keys: init(keys, starts)
         self.start = jax.jit(v(start))
         self.ask = jax.jit(v(ask))
         self.tell = jax.jit(v(tell))
@@ -93,7 +111,7 @@ class Trials:
         """F_I of ``(trials, P, D)`` genomes on fresh ICs from each trial's key."""
         c = self.config
         return population_density_fitness(c.tables(pop), keys, c.n_ics, c.n_cells, c.steps,
-                                          self.mesh)
+                                          self.mesh, "unbiased" if c.ics == "unbiased" else "flat")
 
     def coevolution(self, pop: jax.Array, densities: jax.Array, keys: jax.Array):
         """Shared fitness, F on the flat ICs and the next IC densities of each trial."""

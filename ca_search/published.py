@@ -6,8 +6,14 @@ checked against its published figure before it is trusted (``tests/ca_search``).
 found by this project's searches are listed with where they were recorded.
 
 Sources: J. P. Crutchfield and M. Mitchell, *The Evolution of Emergent Computation*, PNAS
-92 (1995), Table 1, and M. Mitchell, J. P. Crutchfield and R. Das, *Evolving Cellular
-Automata with Genetic Algorithms: A Review of Recent Work* (1996), Table 1.
+92 (1995), Table 1; M. Mitchell, J. P. Crutchfield and R. Das, *Evolving Cellular
+Automata with Genetic Algorithms: A Review of Recent Work* (1996), Table 1; D. Andre,
+F. H. Bennett III and J. R. Koza, *Discovery by Genetic Programming of a Cellular Automata
+Rule that is Better than any Known Rule for the Majority Classification Problem* (GP 1996);
+H. Juillé and J. B. Pollack, *Coevolving the "Ideal" Trainer: Application to the Discovery
+of Cellular Automata Rules* (GP 1998), whose table gives P_149 of GKL, Davis, Das, ABK and
+its two coevolved rules. Davis's rule is left out: no hex for it could be checked against
+its published 0.818.
 """
 
 from __future__ import annotations
@@ -23,6 +29,9 @@ from runio.errors import ConfigError
 
 MITCHELL_1995 = "Crutchfield & Mitchell 1995 (PNAS), Table 1"
 REVIEW_1996 = "Mitchell, Crutchfield & Das 1996 (review), Table 1"
+ABK_1996 = "Andre, Bennett & Koza 1996 (genetic programming), as tabulated by Juillé & Pollack 1998"
+DAS_1995 = "Das, Crutchfield, Mitchell & Hanson 1995, as tabulated by Juillé & Pollack 1998"
+JP_1998 = "Juillé & Pollack 1998 (coevolution with resource sharing)"
 
 
 class Rule(NamedTuple):
@@ -38,6 +47,10 @@ CATALOGUE = (
     Rule("phi_exp", "0505408305c90101200b0efb94c7cff7", REVIEW_1996, {149: 0.652, 599: 0.515, 999: 0.503}),
     Rule("phi_par", "0504058705000f77037755837bffb77f", REVIEW_1996, {149: 0.769, 599: 0.725, 999: 0.714}),
     Rule("phi_particle_1", "1000022441170231155f57dd734bffff", MITCHELL_1995, {149: 0.742, 599: 0.718, 999: 0.701}),
+    Rule("Das", "070007ff0f000fff0f0007ff0f310fff", DAS_1995, {149: 0.823}),
+    Rule("ABK", "050055050500550555ff55ff55ff55ff", ABK_1996, {149: 0.824}),
+    Rule("JP1", "011430d7110f395705b4ff17f13df957", JP_1998, {149: 0.851}),
+    Rule("JP2", "1451305c0050ce5f1711ff5f0f53cf5f", JP_1998, {149: 0.860}),
     Rule("ca_jax_lab_coevolved", "10110014035db95f3f51ff1d131dff1f",
          "this project: GA, coevolving ICs, symmetric rules (benchmarks/results/ca_density_best.jsonl)", {}),
 )

@@ -27,6 +27,14 @@ def mode_note(c: SearchConfig) -> str:
                      "ICs; a trial's best fitness is the unbiased performance (on "
                      f"{c.performance_ics} ICs) of the best of its last elite, which was "
                      "chosen by it (P_N comes from other ICs).")
+    if c.ics == "unbiased":
+        notes.append(f"Each generation met {c.n_ics} fresh unbiased ICs (each cell a fair coin): "
+                     "the fitness estimates P_N. A trial's best fitness is the unbiased "
+                     f"performance (on {c.performance_ics} ICs) of the best of its last elite, "
+                     "which was chosen by it (P_N comes from other ICs).")
+    if c.init_from:
+        notes.append(f"Populations started from {c.init_from} (each bit of the other members "
+                     f"flipped with probability {c.init_flip}).")
     return "".join(" " + n for n in notes)
 
 

@@ -20,9 +20,11 @@ INITS = ("uniform", "iid")
 #: as Feng et al., whom the study cites, define it (w falls from [0.5, 0.9] towards [0, 0.4]).
 INERTIA = {"printed": (0.4, 0.9), "feng": (0.9, 0.4)}
 SUCCESS = 0.9  # a density trial succeeds when its best rule classifies >= 90 % of flat ICs
-#: The density task's ICs: fresh flat ones each generation (Mitchell et al., Rhodes), or
-#: half of them evolving against the rules, with resource sharing (ca_search.coevolution).
-ICS = ("flat", "coevolve")
+#: The density task's ICs: fresh flat ones each generation (Mitchell et al., Rhodes); half of
+#: them evolving against the rules, with resource sharing (ca_search.coevolution); or fresh
+#: unbiased ones (each cell a fair coin), whose fraction correct estimates P_N itself: no
+#: signal for random rules, the sharpest one for refining rules that already classify.
+ICS = ("flat", "coevolve", "unbiased")
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,8 @@ class SearchConfig:
     inertia: str = "feng"  # the PSOs' inertia reading (INERTIA)
     ics: str = "flat"  # the density task's ICs (ICS)
     symmetric: bool = False  # only rules invariant under complement + reflection
+    init_from: str = ""  # start from a rule (32 hex digits) or a search run's best rules
+    init_flip: float = 0.03  # per-bit flip probability of a started population's members
     compress_level: int = 6  # zlib level during chaos search; best rules also scored at 9
     performance_ics: int = 10_000  # unbiased ICs for P_N of each trial's best rule
     chunk: int = 10  # generations per compiled call (progress and checkpoint granularity)
@@ -53,8 +57,8 @@ class SearchConfig:
         check(self.init in INITS, "init", f"must be one of {', '.join(INITS)}, got {self.init!r}")
         check(self.ics in ICS, "ics", f"must be one of {', '.join(ICS)}, got {self.ics!r}")
         check(self.ics == "flat" or self.task == "density", "ics",
-              f"coevolving ICs is a density-task mode, got task={self.task}")
-        check(self.ics == "flat" or self.n_ics >= 2, "n_ics",
+              f"{self.ics} ICs is a density-task mode, got task={self.task}")
+        check(self.ics != "coevolve" or self.n_ics >= 2, "n_ics",
               f"must be at least 2 with ics=coevolve (half flat, half evolving), got {self.n_ics}")
         check(self.inertia in INERTIA, "inertia",
               f"must be one of {', '.join(INERTIA)}, got {self.inertia!r}")
@@ -75,6 +79,8 @@ class SearchConfig:
               f"must be in 0..9, got {self.compress_level}")
         check(1 <= self.performance_ics <= 10_000_000, "performance_ics",
               f"must be in [1, 10^7], got {self.performance_ics}")
+        check(0.0 <= self.init_flip <= 0.5, "init_flip",
+              f"must be in [0, 0.5], got {self.init_flip}")
         check(self.chunk >= 1, "chunk", f"must be at least 1, got {self.chunk}")
         rules.check_radius(self.radius)
         check(2 * self.radius + 1 <= self.n_cells <= 100_000, "n_cells",

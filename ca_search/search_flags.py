@@ -12,9 +12,11 @@ from runio.flagdefs import Spec, flag, plain
 _MODES = [
     flag("task", "density: F_100 on flat ICs; chaos: NC_pt.", choices=TASKS),
     flag("strategy", "ga, bpso or bglpso.", choices=tuple(STRATEGIES)),
-    flag("ics", "Density ICs: 'flat' (fresh each generation, as in Rhodes's study) or "
+    flag("ics", "Density ICs: 'flat' (fresh each generation, as in Rhodes's study), "
          "'coevolve' (half of --n_ics evolve against the rules, fitness shared on both sides; "
-         "Juillé & Pollack).", choices=ICS),
+         "Juillé & Pollack) or 'unbiased' (fresh, each cell a fair coin: the fitness "
+         "estimates P_N; for refining rules that already classify, e.g. with --init_from).",
+         choices=ICS),
     flag("symmetric", "Search only rules invariant under complement + reflection (they treat "
          "0s and 1s alike, as GKL does): half the genome."),
 ]
@@ -24,6 +26,11 @@ _SEARCH = [
     flag("population", "Population (swarm) size."),
     flag("init", "Initial genomes: 'uniform' (Mitchell et al.: each genome's density uniform "
          "on [0, 1]) or 'iid' (each bit a fair coin).", choices=INITS),
+    flag("init_from", "Start every trial's population from a rule instead of random genomes: "
+         "32 hex digits, or a finished search run folder (trial i starts from that run's "
+         "trial-i best rule). Member 0 is the rule itself, the others flip each bit with "
+         "probability --init_flip."),
+    flag("init_flip", "Per-bit flip probability of the members started from --init_from."),
     flag("inertia", "PSO chaotic inertia: 'printed' (w1=0.4, w2=0.9 as Rhodes prints them: w "
          "starts in [-0.5, 0.4]) or 'feng' (Feng et al.'s w1=0.9, w2=0.4: w falls from "
          "[0.5, 0.9]). The GA ignores it.", choices=tuple(INERTIA)),

@@ -12,15 +12,15 @@ import numpy as np
 from ca_search import chaos, density, rules, stats
 from ca_search.search_config import SUCCESS, SearchConfig
 
-def coevolved_best(c: SearchConfig, pop, shared) -> tuple[np.ndarray, np.ndarray]:
-    """Per trial, the rule of the last population's elite (best 20 % by shared fitness)
-    that classifies most of ``performance_ics`` fresh unbiased ICs, and that fraction.
-    (These ICs only choose; P_N is measured afterwards on others.)"""
+def elite_best(c: SearchConfig, pop, fitness) -> tuple[np.ndarray, np.ndarray]:
+    """Per trial, the rule of the last population's elite (best 20 % by its search fitness,
+    shared or noisy) that classifies most of ``performance_ics`` fresh unbiased ICs, and that
+    fraction. (These ICs only choose; P_N is measured afterwards on others.)"""
     elite = max(1, c.population // 5)
     key = jax.random.PRNGKey(c.seed + 3)
     rules_out, scores = [], []
     for t in range(c.trials):
-        tables = np.asarray(c.tables(pop[t][np.argsort(-np.asarray(shared[t]))[:elite]]))
+        tables = np.asarray(c.tables(pop[t][np.argsort(-np.asarray(fitness[t]))[:elite]]))
         perf = density.performance(tables, key, c.performance_ics, c.n_cells)
         rules_out.append(tables[int(np.argmax(perf))])
         scores.append(perf.max())

@@ -23,10 +23,13 @@ import jax
 import numpy as np
 from jax.sharding import Mesh
 
-from ca_search import density, report, summary
+from pathlib import Path
+
+from ca_search import density, report, rules, summary, symmetry
 from ca_search.population import Trials
 from ca_search.search_config import SearchConfig
-from runio import driver, hosts, outdir
+from runio import driver, hosts, outdir, runfolder
+from runio.errors import ConfigError
 
 JOB = "ca_search.search"
 
@@ -34,16 +37,51 @@ JOB = "ca_search.search"
 class SearchState(NamedTuple):
     strategy: Any  # the strategy's state of every trial (vmapped)
     key: jax.Array  # every trial's key
-    ics: Any  # coevolving ICs: (densities, last population, its shared fitness); else None
+    ics: Any  # coevolve: (IC densities, last population, its shared fitness); unbiased: (last
+    # population, its fitness); else None
     best: np.ndarray  # (generations + 1, trials): best fitness of each generation
     mean: np.ndarray  # (generations + 1, trials): mean fitness of each generation
     generation: int
 
 
-def trainer(c: SearchConfig, mesh: Mesh | None = None):
+def starting_genomes(c: SearchConfig) -> np.ndarray | None:
+    """``(trials, D)`` genomes of ``c.init_from`` (a rule's hex, or a finished search run whose
+    trial ``i`` best rule starts trial ``i``); None without it. Bad input: a one-line
+    :class:`ConfigError` naming ``init_from``."""
+    if not c.init_from:
+        return None
+    path = Path(c.init_from)
+    if path.is_dir():
+        done = runfolder.read_json(path / "summary.json", "init_from")
+        hexes = [t["best_rule"] for t in done.get("trials", [])]
+        if len(hexes) != c.trials:
+            raise ConfigError("init_from", f"{path} holds {len(hexes)} trials; this search has "
+                                           f"{c.trials} (--trials must match)")
+    else:
+        hexes = [c.init_from] * c.trials
+    starts = []
+    for h in hexes:
+        try:
+            table = rules.from_hex(h, c.radius)
+        except (ConfigError, ValueError):
+            raise ConfigError("init_from", f"{h!r} is neither an r = {c.radius} rule in hex nor "
+                                           "a finished search run folder") from None
+        if c.symmetric:
+            if not symmetry.is_symmetric(table):
+                raise ConfigError("init_from", f"rule {h} is not invariant under complement + "
+                                               "reflection; drop --symmetric or start from a "
+                                               "symmetric rule")
+            starts.append(symmetry.genome(table))
+        else:
+            starts.append(table)
+    return np.stack(starts).astype(np.float32)
+
+
+def trainer(c: SearchConfig, mesh: Mesh | None = None, starts: np.ndarray | None = None):
     """The search as a trainer: ``init(key) -> state``, ``step(state) -> (state, metrics)``,
-    ``params(state)`` = every trial's best genome so far."""
-    trials = Trials(c, mesh)
+    ``params(state)`` = every trial's best genome so far. ``starts``: see
+    :func:`starting_genomes`."""
+    trials = Trials(c, mesh, starts)
     split = jax.vmap(lambda k: tuple(jax.random.split(k)))
     cells = None
 
@@ -52,6 +90,10 @@ def trainer(c: SearchConfig, mesh: Mesh | None = None):
         def fitness(pop, k_eval, ics):
             shared, flat, dens = trials.coevolution(pop, ics[0], k_eval)
             return shared, flat, (dens, pop, shared)
+    elif c.ics == "unbiased":  # keep the last population and fitness to choose from at the end
+        def fitness(pop, k_eval, ics):
+            f = trials.density_fitness(pop, k_eval)
+            return f, f, (pop, f)
     elif c.task == "density":
         def fitness(pop, k_eval, ics):
             f = trials.density_fitness(pop, k_eval)
@@ -112,15 +154,16 @@ def run_search(config: SearchConfig, out_dir: str | os.PathLike, overwrite: bool
         c.generations, stop_after_chunks * c.chunk)
     loop = driver.LoopConfig(max_iterations=budget, checkpoint_every=c.chunk,
                              keep_checkpoints=2, progress=progress)
+    starts = starting_genomes(c)  # checked before the folder is touched
     with outdir.claim(out_dir, JOB, resume=True, overwrite=overwrite) as out:
-        res = driver.train(trainer(c, mesh), jax.random.PRNGKey(c.seed), out, loop,
+        res = driver.train(trainer(c, mesh, starts), jax.random.PRNGKey(c.seed), out, loop,
                            dataclasses.asdict(c), desc=f"{c.strategy} {c.task}", budget=())
         if res.iterations < c.generations:
             return None
         state: SearchState = res.state
-        if c.ics == "coevolve":  # the shared fitness is relative: pick on unbiased ICs instead
-            _, last_pop, last_fit = hosts.local(state.ics)
-            best = summary.coevolved_best(c, last_pop, last_fit)
+        if c.ics != "flat":  # shared or noisy fitness: pick on other unbiased ICs instead
+            last_pop, last_fit = hosts.local(state.ics)[-2:]
+            best = summary.elite_best(c, last_pop, last_fit)
         else:
             strategy = hosts.local(state.strategy)
             best = (np.asarray(c.tables(strategy.best_solution)),

@@ -78,6 +78,69 @@ def test_coevolving_symmetric_search_resumes_and_picks_its_rule_on_unbiased_ics(
                for r in rows)
 
 
+def test_unbiased_search_from_a_run_starts_from_its_rules_and_picks_on_other_ics(tmp_path):
+    import jax
+
+    from ca_search import population
+    from ca_search.jobs.search import starting_genomes
+
+    first = run_search(SearchConfig(ics="coevolve", symmetric=True, **TINY), tmp_path / "a",
+                       progress=False)
+    config = SearchConfig(ics="unbiased", symmetric=True, init_from=str(tmp_path / "a"), **TINY)
+    starts = starting_genomes(config)
+    for t, trial in enumerate(first["trials"]):  # trial i starts from run a's trial-i rule
+        assert np.array_equal(symmetry.table(starts[t], 3), rules.from_hex(trial["best_rule"]))
+    # member 0 is the rule; the others differ from it in about init_flip of their bits
+    pop = np.asarray(population.started_genomes(jax.random.PRNGKey(0), starts[0], 2000, 0.1))
+    assert np.array_equal(pop[0], starts[0])
+    assert abs((pop[1:] != starts[0]).mean() - 0.1) < 0.005
+    assert np.array_equal(population.started_genomes(jax.random.PRNGKey(0), starts[0], 5, 0.0),
+                          np.repeat(starts[0][None], 5, 0))
+
+    full = _run_and_resume(config, tmp_path)
+    for trial in full["trials"]:
+        bits = rules.from_hex(trial["best_rule"])
+        assert symmetry.is_symmetric(bits)
+        assert trial["best_fitness"] == pytest.approx(
+            density.performance(bits, jax.random.PRNGKey(3), 256))
+        assert trial["p149"] == pytest.approx(density.performance(bits, jax.random.PRNGKey(1), 256))
+    # what is logged is the fraction of the 32 unbiased ICs of each generation
+    rows = _read_history(tmp_path / "full/history.csv")
+    assert all(float(r["best_fitness"]) * 32 == pytest.approx(round(float(r["best_fitness"]) * 32))
+               for r in rows)
+
+
+def test_unbiased_fitness_is_the_reference_fraction_on_unbiased_ics():
+    import jax
+
+    from ca_search import reference
+    from ca_search.population import population_density_fitness
+
+    key = jax.random.PRNGKey(5)
+    tables = np.stack([rules.from_hex("005f005f005f005f005fff5f005fff5f"),
+                       rules.from_hex("10110014035db95f3f51ff1d131dff1f")])
+    got = np.asarray(population_density_fitness(tables[None], key[None], 64, 149, 298,
+                                                ic="unbiased"))[0]
+    cells = np.asarray(density.sample_ics(key, 64, 149, "unbiased"))
+    assert 0.3 < cells.mean() < 0.7  # each cell a fair coin, not a flat density
+    final = reference.simulate(tables, np.broadcast_to(cells, (2,) + cells.shape), 298)
+    majority = (2 * cells.sum(1) > 149).astype(np.uint8)
+    want = (final == majority[None, :, None]).all(-1).mean(1)
+    assert np.allclose(got, want)
+
+
+@pytest.mark.parametrize("init_from, message", [
+    ("zz", "neither an r = 3 rule"),
+    ("1451305c0050ce5f1711ff5f0f53cf5f", "not invariant under complement"),
+])
+def test_a_bad_start_is_one_error_naming_init_from(init_from, message):
+    from ca_search.jobs.search import starting_genomes
+
+    with pytest.raises(ConfigError, match=message) as e:
+        starting_genomes(SearchConfig(symmetric=True, init_from=init_from, **TINY))
+    assert e.value.field == "init_from"
+
+
 def test_chaos_search_reports_level9_scores(tmp_path):
     config = SearchConfig(task="chaos", strategy="bpso", **TINY)
     summary = run_search(config, tmp_path, progress=False)
@@ -105,8 +168,10 @@ def test_existing_results_are_never_overwritten_silently(tmp_path):
     ({"strategy": "cmaes"}, "ga, bpso, bglpso"), ({"task": "order"}, "density, chaos"),
     ({"population": 1}, r"\[2, 100000\]"), ({"trials": 0}, r"\[1, 10000\]"),
     ({"generations": 0}, r"\[1, 10\^6\]"), ({"strategy": "ga", "population": 4}, "elite"),
-    ({"ics": "all"}, "flat, coevolve"), ({"ics": "coevolve", "task": "chaos"}, "density-task"),
-    ({"ics": "coevolve", "n_ics": 1}, "at least 2"),
+    ({"ics": "all"}, "flat, coevolve, unbiased"), ({"ics": "coevolve", "task": "chaos"}, "density-task"),
+    ({"ics": "coevolve", "n_ics": 1}, "at least 2"), ({"ics": "unbiased", "task": "chaos"},
+                                                      "density-task"),
+    ({"init_flip": 0.7}, r"\[0, 0.5\]"),
 ])
 def test_config_validation_names_the_field_and_what_is_allowed(kwargs, allowed):
     with pytest.raises(ConfigError, match=allowed) as e:
