@@ -45,7 +45,8 @@ from benchmarks import common
 from runio import devices
 from runio.records import read_jsonl
 
-STRATEGY_NAMES = ("open_es", "snes", "pgpe", "ars", "sep_cma_es", "lm_ma_es", "cr_fm_nes")
+STRATEGY_NAMES = ("open_es", "snes", "pgpe", "ars", "sep_cma_es", "lm_ma_es", "cr_fm_nes",
+                  "persistent_es", "noise_reuse_es")
 METHODS = ("adam",) + STRATEGY_NAMES
 CASES = {"carrot": 9, "rabbit_face": 15}
 LADDER = (0.05, 0.02, 0.01, 0.005, 0.003)
@@ -65,6 +66,9 @@ flags.DEFINE_list("max_seconds", ["180", "600"], "Training budget per run (s), p
                   "the order of --targets (one value: the same for all); the carrot's is the "
                   "grow job's default budget.")
 flags.DEFINE_float("target_loss", 0.003, "Stop a run at this fresh-rollout loss.")
+flags.DEFINE_bool("es_pool", True, "ES methods train with the grow job's sample pool "
+                  "(--noes_pool: from the seed only, as the truncated strategies always do; "
+                  "for comparing them with the others on equal terms).")
 flags.DEFINE_string("figure", "", "Write the loss-vs-wall-time figure here (PNG).")
 FLAGS = flags.FLAGS
 
@@ -109,11 +113,16 @@ def band(curves: list[list[tuple[float, float]]], grid: np.ndarray) -> np.ndarra
 
 
 def method_configs(base, target: str, method: str, population: int | None = None,
-                   lr: float | None = None):
+                   lr: float | None = None, pool: bool = True):
     """``(es, adam)`` configs of one ladder run: the grow job's ``base`` ones, the strategy's
-    own σ and learning rate for an ES method, the large-target settings above 9×9, and
-    ``population`` and ``lr`` (ES; None: as above)."""
+    own σ and learning rate for an ES method, the large-target settings above 9×9,
+    ``population`` and ``lr`` (ES; None: as above), and no pool for the truncated strategies
+    (and for every ES method without ``pool``)."""
+    from nca_jax.train import strategies
+
     es, adam = base.es, base.adam
+    if method != "adam" and (not pool or strategies.check_name(method).truncated):
+        es = dataclasses.replace(es, pool=False)
     if population is not None and method != "adam":
         es = dataclasses.replace(es, population=population)
     if method == "adam" and CASES[target] > 9:
@@ -129,11 +138,11 @@ def method_configs(base, target: str, method: str, population: int | None = None
 
 def run_one(grow, target: str, method: str, seed: int, max_seconds: float,
             target_loss: float, population: int | None = None,
-            lr: float | None = None) -> dict:
+            lr: float | None = None, pool: bool = True) -> dict:
     from nca_jax.train import cost
 
     base = grow.GrowConfig()
-    es, adam = method_configs(base, target, method, population, lr)
+    es, adam = method_configs(base, target, method, population, lr, pool)
     cfg = dataclasses.replace(base, target=target, size=CASES[target],
                               optimizer="adam" if method == "adam" else "es",
                               max_seconds=max_seconds, seed=seed, progress=False,
@@ -157,7 +166,7 @@ def run_one(grow, target: str, method: str, seed: int, max_seconds: float,
             "iterations": s["iterations"], "rollouts": s["rollouts"],
             "devices_used": s["devices_used"], "wall_time_s": s["wall_time_s"],
             "config": {"es_sigma": es.sigma_value, "es_lr": es.lr_value, "population": es.population,
-                       "pool_below": es.pool_below,
+                       "pool_below": es.pool_below, "pool": es.pool,
                        "max_seconds": max_seconds} if method != "adam" else
                       {"adam_lr": cfg.adam.lr, "lr_schedule": cfg.adam.lr_schedule,
                        "batch_size": cfg.adam.batch_size,
@@ -173,6 +182,8 @@ def arm(run: dict) -> str:
         name += f" ×{run['population']}"
     if run.get("es_lr"):
         name += f" lr {run['es_lr']:g}"
+    if run["method"] != "adam" and not (run.get("config") or {}).get("pool", True):
+        name += " no pool"
     return name
 
 
@@ -305,7 +316,7 @@ def main(argv):
     for target in FLAGS.targets:
         for method in FLAGS.methods:
             for population in populations:
-                method_configs(base, target, method, population, FLAGS.es_lr)
+                method_configs(base, target, method, population, FLAGS.es_lr, FLAGS.es_pool)
 
     results = common.Results("es_vs_adam")
     runs = []
@@ -314,7 +325,7 @@ def main(argv):
             for population in [None] if method == "adam" else populations:
                 for seed in range(FLAGS.seeds):
                     r = run_one(grow, target, method, seed, budgets[target], FLAGS.target_loss,
-                                population, FLAGS.es_lr)
+                                population, FLAGS.es_lr, FLAGS.es_pool)
                     runs.append(r)
                     results.emit({k: v for k, v in r.items() if k != "curve"},
                                  name="es_vs_adam_runs")

@@ -60,6 +60,8 @@ SPEC = Spec(GrowConfig, {
         flag("es.std_lr", "SNES, PGPE: learning rate of σ (0: the algorithm's default)."),
         flag("es.max_velocity", "PGPE ClipUp: largest step of the mean (0: 2 × lr)."),
         flag("es.elite_ratio", "ARS: share of the antithetic pairs used, in (0, 1]."),
+        flag("es.unroll", "persistent_es, noise_reuse_es: NCA steps per generation (one "
+             "segment of each member's unroll of ceil(max_steps / unroll) segments)."),
         flag("es.fitness", "MSE after the rollout, or averaged over steps "
              "min_steps..max_steps of it.", name="es_fitness", choices=FITNESS),
         flag("es.average", "Trained parameters = a moving average of the mean with at most "

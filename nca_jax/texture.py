@@ -70,7 +70,8 @@ SPEC = Spec(TextureConfig, {
         flag("train.overflow_weight", "Weight of the penalty on states beyond ±1."),
     ],
     "ES": [
-        flag("train.strategy", "ES strategy (evosax).", choices=tuple(STRATEGIES)),
+        flag("train.strategy", "ES strategy (evosax).",
+             choices=tuple(n for n, s in STRATEGIES.items() if not s.truncated)),
         flag("train.population", "ES population (even)."),
         flag("train.sigma", "ES perturbation σ (at the flat start σ >= 3e-3 is blind: "
              "benchmarks.es_gradient)."),

@@ -4,7 +4,11 @@ One step = one generation: ``ask`` a population of parameter sets, roll all of t
 one vmapped call from the same batch of start grids with the same fire masks (common random
 numbers), ``tell`` the per-member MSE. The strategy (:mod:`nca_jax.train.strategies`:
 OpenAI-ES by default, SNES, PGPE, ARS, Sep-CMA-ES, LM-MA-ES, CR-FM-NES) shapes the fitness
-as it expects. Where its mean update is an optax optimiser, the learning rate is multiplied
+as it expects. The truncated strategies (PersistentES, NoiseReuseES) see one *segment* of
+``unroll`` steps per generation instead: every member's grids are carried from one
+generation to the next (from the seed, without the pool), ranked by their loss at the
+segment's end once it is at least ``min_steps`` (all tied before), and back to the seed after
+``ceil(max_steps / unroll)`` segments. Where its mean update is an optax optimiser, the learning rate is multiplied
 by ``decay_factors`` once the population's mean loss first reaches each of
 ``decay_thresholds`` (kept in the state, so it survives checkpoints). With the pool on, the
 batch comes from the sample pool (highest-loss grid replaced by the seed; with one grid per
@@ -67,6 +71,8 @@ class ESConfig(RolloutConfig):
     # > 0: the trained parameters are a moving average of the mean (nca_jax.train.evolution);
     # 0.995 took the main job's ES to 0.003 in 180 s in 4 of 5 seeds, against 1 of 5 without
     average: float = 0.995
+    # truncated strategies (persistent_es, noise_reuse_es): NCA steps per generation
+    unroll: int = 10
 
     def __post_init__(self):
         super().__post_init__()
@@ -99,9 +105,21 @@ class ESConfig(RolloutConfig):
         check(self.reseed_every >= 1, "reseed_every", f"must be >= 1, got {self.reseed_every}")
         check(not math.isnan(self.pool_below) and self.pool_below > 0, "pool_below",
               f"must be a number > 0 (inf: every generation), got {self.pool_below}")
+        check(1 <= self.unroll <= self.max_steps, "unroll",
+              f"must be in [1, max_steps = {self.max_steps}], got {self.unroll}")
+        if spec.truncated:
+            check(not self.pool, "pool", f"{self.strategy} unrolls every member's grids from "
+                  "the seed in segments; it has no pool (use --nopool)")
+            check(self.fitness == "final", "fitness", f"{self.strategy} ranks by the loss at "
+                  "each segment's end; use --es_fitness=final")
 
     @property
-    def rollouts_per_iteration(self) -> int:
+    def rollouts_per_iteration(self) -> float:
+        """Rollouts per generation (a truncated strategy's generation is one segment: the
+        matching fraction of a rollout per member)."""
+        if strategies.check_name(self.strategy).truncated:
+            segments = -(-self.max_steps // self.unroll)
+            return self.population * self.batch_size / segments
         return self.population * self.batch_size
 
     @property
@@ -134,7 +152,8 @@ def strategy(mcfg: growing.ModelConfig, cfg: ESConfig):
     """``(algorithm, params)`` of the configured evosax strategy for this model."""
     return strategies.build(growing.init_params(jax.random.PRNGKey(0), mcfg), cfg.strategy,
                             cfg.population, cfg.sigma, cfg.lr, cfg.optimizer, cfg.antithetic,
-                            cfg.std_lr, cfg.max_velocity, cfg.elite_ratio)
+                            cfg.std_lr, cfg.max_velocity, cfg.elite_ratio, cfg.unroll,
+                            cfg.max_steps)
 
 
 def make(mcfg: growing.ModelConfig, cfg: ESConfig, target: jnp.ndarray,
@@ -177,10 +196,34 @@ def make(mcfg: growing.ModelConfig, cfg: ESConfig, target: jnp.ndarray,
                                 jnp.mean(loss) <= cfg.pool_below)
         return evolution.Evaluation(loss, ranked, pool_, {})
 
+    truncated = strategies.check_name(cfg.strategy).truncated
+    length = int(es_params.T) if truncated else 0  # steps of one truncated unroll
+
+    def evaluate_segment(population, extra, iteration, key) -> evolution.Evaluation:
+        """One segment of every member's unroll: ``extra`` = (grids ``(P, B, H, W, C)``,
+        steps done, each member's loss at the last counted segment end)."""
+        grids, t, last = extra
+        grids = jnp.where(t == 0, jnp.broadcast_to(x0, grids.shape), grids)
+        population = jax.tree.map(lambda a: devices.shard(a, mesh), population)
+        ys = jax.vmap(lambda p, x: growing.rollout(p, x, key, cfg.unroll, mcfg))(
+            population, grids)
+        loss = devices.replicate(jnp.mean(losses.mse(ys, target), axis=-1), mesh)
+        counted = t + cfg.unroll >= cfg.min_steps
+        ranked = dead_last(loss, ys, mcfg.alive_threshold) if cfg.dead_last else loss
+        last = jnp.where(counted, loss, last)
+        t = jnp.where(t + cfg.unroll >= length, 0, t + cfg.unroll)
+        return evolution.Evaluation(last, jnp.where(counted, ranked, 0.0), (ys, t, last), {})
+
+    def init_segments(key):
+        grids = jnp.broadcast_to(x0, (cfg.population, cfg.batch_size) + x0.shape)
+        seed_loss = jnp.mean(losses.mse(x0[None], target))  # reported until a counted segment
+        return grids, jnp.zeros((), jnp.int32), jnp.full((cfg.population,), seed_loss)
+
     return evolution.make(
         es, es_params,
         (lambda key: start) if start is not None else (lambda key: growing.init_params(key, mcfg)),
-        evaluate,
-        init_extra=lambda key: pool.init(x0, cfg.pool_size if cfg.pool else 1),
+        evaluate_segment if truncated else evaluate,
+        init_extra=init_segments if truncated else (
+            lambda key: pool.init(x0, cfg.pool_size if cfg.pool else 1)),
         lr=cfg.lr_value, decay_thresholds=cfg.decay_thresholds, decay_factors=cfg.decay_factors,
         mesh=mesh, average=cfg.average)

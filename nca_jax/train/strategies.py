@@ -10,6 +10,13 @@ each with the defaults that suit a 2–10 k-parameter NCA and the fitness shapin
 | ``sep_cma_es`` | ``Sep_CMA_ES`` | weighted recombination | CSA, diagonal covariance | recombination weights |
 | ``lm_ma_es`` | ``LM_MA_ES`` | weighted recombination | CSA, limited-memory matrix | recombination weights |
 | ``cr_fm_nes`` | ``CR_FM_NES`` | natural gradient | adapted, low-rank + diagonal | recombination weights |
+| ``persistent_es`` | ``PersistentES`` | optax on the ES gradient of truncated unrolls, perturbations accumulated over an unroll | fixed | centred ranks, normalised |
+| ``noise_reuse_es`` | ``NoiseReuseES`` | optax on the ES gradient of truncated unrolls, one perturbation per unroll | fixed | centred ranks, normalised |
+
+The last two (Vicol et al. 2021; Li et al. 2023) are made for unrolled computations cut into
+segments: each generation advances every member's own grid by a few steps (``truncated``),
+and the trainer carries the grids from one generation to the next
+(:mod:`nca_jax.train.es`).
 
 All minimise; every shaping is rank-based, so members whose grids all died can be ranked
 last by a large additive penalty without distorting the update. Where the mean update is
@@ -53,6 +60,7 @@ class Spec(NamedTuple):
     lr: float
     has_optimizer: bool
     antithetic: bool  # the algorithm itself samples mirrored pairs (population must be even)
+    truncated: bool = False  # a generation is one segment of every member's unroll
 
 
 def _optimizer(cfg) -> optax.GradientTransformation:
@@ -113,6 +121,20 @@ def _ars(population, template, cfg):
     return es
 
 
+def _truncated(name: str):
+    def build(population, template, cfg):
+        return getattr(_ev(), name)(population_size=population, solution=template,
+                                    optimizer=_optimizer(cfg),
+                                    std_schedule=optax.constant_schedule(cfg.sigma),
+                                    fitness_shaping_fn=centered_rank_normalized)
+    return build
+
+
+def _unroll_params(es, cfg):
+    segments = -(-cfg.max_steps // cfg.unroll)
+    return es.default_params.replace(T=segments * cfg.unroll, K=cfg.unroll)
+
+
 def _cma_family(name: str):
     def build(population, template, cfg):
         return getattr(_ev(), name)(population_size=population, solution=template,
@@ -142,6 +164,10 @@ STRATEGIES: dict[str, Spec] = {
                      has_optimizer=False, antithetic=False),
     "cr_fm_nes": Spec(_cma_family("CR_FM_NES"), _sigma_only, sigma=0.015, lr=float("nan"),
                       has_optimizer=False, antithetic=True),
+    "persistent_es": Spec(_truncated("PersistentES"), _unroll_params, sigma=0.015, lr=0.015,
+                          has_optimizer=True, antithetic=True, truncated=True),
+    "noise_reuse_es": Spec(_truncated("NoiseReuseES"), _unroll_params, sigma=0.015, lr=0.015,
+                           has_optimizer=True, antithetic=True, truncated=True),
 }
 
 
@@ -159,6 +185,8 @@ class _Settings(NamedTuple):  # what the builders above read, defaults resolved
     std_lr: float
     max_velocity: float
     elite_ratio: float
+    unroll: int  # truncated strategies: steps per generation
+    max_steps: int  # truncated strategies: an unroll covers ceil(max_steps / unroll) segments
 
 
 def sigma_of(strategy: str, sigma: float | None) -> float:
@@ -173,13 +201,14 @@ def lr_of(strategy: str, lr: float | None) -> float:
 
 def build(template, strategy: str, population: int, sigma: float | None = None,
           lr: float | None = None, optimizer: str = "adam", antithetic: bool = True,
-          std_lr: float = 0.0, max_velocity: float = 0.0, elite_ratio: float = 0.5
-          ) -> tuple[Any, Any]:
+          std_lr: float = 0.0, max_velocity: float = 0.0, elite_ratio: float = 0.5,
+          unroll: int = 10, max_steps: int = 40) -> tuple[Any, Any]:
     """``(algorithm, params)`` of evosax strategy ``strategy`` for parameters shaped like
-    ``template``; σ and lr None: the strategy's defaults (:data:`STRATEGIES`)."""
+    ``template``; σ and lr None: the strategy's defaults (:data:`STRATEGIES`). Truncated
+    strategies unroll ``ceil(max_steps / unroll)`` segments of ``unroll`` steps."""
     spec = check_name(strategy)
     s = _Settings(sigma_of(strategy, sigma), lr_of(strategy, lr), optimizer, antithetic,
-                  std_lr, max_velocity, elite_ratio)
+                  std_lr, max_velocity, elite_ratio, unroll, max_steps)
     es = spec.build(population, template, s)
     return es, spec.params(es, s)
 

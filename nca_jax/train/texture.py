@@ -78,7 +78,10 @@ class TextureTrainConfig:
               f"must be in [0, 1], got {self.lr_floor}")
         check(finite(self.overflow_weight) and self.overflow_weight >= 0, "overflow_weight",
               f"must be a finite number >= 0, got {self.overflow_weight}")
-        strategies.check_name(self.strategy)
+        check(not strategies.check_name(self.strategy).truncated, "strategy",
+              f"{self.strategy} needs truncated unrolls, which only the growing NCA's ES has; "
+              "allowed: " + ", ".join(n for n, s in strategies.STRATEGIES.items()
+                                      if not s.truncated))
         check(2 <= self.population <= 100_000 and self.population % 2 == 0, "population",
               f"must be even and in [2, 10^5], got {self.population}")
         check(finite(self.sigma) and self.sigma > 0, "sigma",

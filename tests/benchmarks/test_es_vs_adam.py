@@ -78,6 +78,20 @@ def test_large_targets_run_es_at_a_third_of_the_rate_with_a_late_pool():
     assert es == base.es and (adam.lr, adam.lr_schedule) == (4e-3, "piecewise")
 
 
+def test_truncated_strategies_and_noes_pool_run_without_the_pool():
+    from nca_jax.jobs.grow import GrowConfig
+
+    base = GrowConfig()
+    assert base.es.pool  # the grow job's ES has a pool...
+    for method in ("persistent_es", "noise_reuse_es"):  # ...the truncated strategies none
+        es, _ = es_vs_adam.method_configs(base, "carrot", method)
+        assert es.strategy == method and not es.pool
+    es, adam = es_vs_adam.method_configs(base, "carrot", "open_es", pool=False)
+    assert not es.pool and adam == base.adam
+    assert es_vs_adam.arm({"method": "open_es", "config": {"pool": False}}) == "open_es no pool"
+    assert es_vs_adam.arm({"method": "adam", "config": {}}) == "adam"
+
+
 def test_populations_set_the_es_population_and_split_the_summary():
     from nca_jax.jobs.grow import GrowConfig
 

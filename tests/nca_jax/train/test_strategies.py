@@ -75,10 +75,11 @@ def test_learning_rate_decays_at_the_thresholds_and_stays_decayed():
 
 def test_es_config_resolves_each_strategys_defaults_and_checks_pairs():
     for name, spec in strategies.STRATEGIES.items():
-        c = es.ESConfig(strategy=name)
+        c = es.ESConfig(strategy=name, pool=not spec.truncated)  # truncated ones have no pool
         assert c.sigma is None and c.lr is None  # the config holds what was given
         assert c.sigma_value == spec.sigma and (c.lr_value == spec.lr or np.isnan(spec.lr))
-        swapped = dataclasses.replace(es.ESConfig(strategy="open_es"), strategy=name)
+        swapped = dataclasses.replace(es.ESConfig(strategy="open_es", pool=not spec.truncated),
+                                      strategy=name)
         assert swapped.sigma_value == spec.sigma  # swapping strategies needs no sigma=None
     assert es.ESConfig(sigma=0.02, lr=0.03).sigma_value == 0.02
     from runio.errors import ConfigError
@@ -90,3 +91,38 @@ def test_es_config_resolves_each_strategys_defaults_and_checks_pairs():
     with pytest.raises(ConfigError) as e:
         es.ESConfig(strategy="nope")
     assert e.value.field == "strategy"
+
+
+
+def test_truncated_strategies_carry_each_members_grids_across_segments():
+    """PersistentES / NoiseReuseES on the growing NCA: generation g advances every member's
+    own grids by ``unroll`` steps from where generation g - 1 left them (the reference: the
+    same members' rollout of those steps, replayed), ranks nothing before ``min_steps``, and
+    starts again from the seed after ceil(max_steps / unroll) segments."""
+    from nca_jax.nca import growing, losses
+
+    mcfg = growing.ModelConfig(channels=8, hidden=16)
+    target = jnp.zeros((9, 9, 4)).at[3:6, 3:6].set(1.0)
+    cfg = es.ESConfig(strategy="noise_reuse_es", population=4, pool=False, min_steps=6,
+                      max_steps=8, unroll=3, sigma=0.01, lr=0.01)
+    assert cfg.rollouts_per_iteration == pytest.approx(4 / 3)  # three segments per unroll
+    algo, params = es.strategy(mcfg, cfg)
+    trainer = es.make(mcfg, cfg, target)
+    state = trainer.init(jax.random.PRNGKey(0))
+    seed_loss = jnp.mean(losses.mse(growing.seed(mcfg, 9, 9)[None], target))
+    step = jax.jit(trainer.step)
+    for g in range(4):
+        before = state
+        state, m = step(state)
+        grids, t, last = state.extra
+        assert int(t) == [3, 6, 0, 3][g]
+        if g == 0:  # step 3 < min_steps: not counted, the seed's loss is still reported
+            assert np.allclose(last, seed_loss)
+        if g == 1:  # steps 3..6 continue each member's grids of steps 0..3
+            _, k_ask, k_eval, _ = jax.random.split(before.key, 4)  # as evolution.make splits
+            population, _ = algo.ask(k_ask, before.es_state, params)
+            want = jax.vmap(lambda p, x: growing.rollout(p, x, k_eval, 3, mcfg))(
+                population, before.extra[0])
+            assert np.allclose(grids, want, atol=1e-5)
+            assert np.allclose(last, jnp.mean(losses.mse(want, target), -1), atol=1e-6)
+    assert np.isfinite(float(m["loss"]))
