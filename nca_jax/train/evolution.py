@@ -88,7 +88,10 @@ def make(es, es_params, init_mean: Callable[[jax.Array], Any],
         es_state = strong(es_state)
         mean_avg = averaging.update(state.average, es.get_mean(es_state), average,
                                     state.iteration)
-        new = State(es_state, ev.extra, key, decay, state.iteration + 1, mean_avg)
+        # the state stays replicated (what the population's split leaks into the truncated
+        # strategies' per-member arrays and grids is gathered back)
+        es_state, extra = devices.replicate((es_state, ev.extra), mesh)
+        new = State(es_state, extra, key, decay, state.iteration + 1, mean_avg)
         return new, metrics
 
     return Trainer(init=init, step=step,
