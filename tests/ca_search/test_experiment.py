@@ -62,20 +62,25 @@ def test_density_search_outputs_and_resume(tmp_path, strategy):
 
 
 def test_coevolving_symmetric_search_resumes_and_picks_its_rule_on_unbiased_ics(tmp_path):
+    full = _run_and_resume(SearchConfig(ics="coevolve", symmetric=True, **TINY), tmp_path)
+    # what is logged is F on the flat half of the ICs: a fraction of 16
+    _check_picked_symmetric_rules(full, tmp_path / "full/history.csv", 16)
+
+
+def _check_picked_symmetric_rules(summary, history, logged_ics):
+    """Each trial's rule is symmetric, chosen on its own unbiased ICs (key 3) with P_149
+    measured on others (key 1); the logged fitness is a fraction of ``logged_ics``."""
     import jax
 
-    full = _run_and_resume(SearchConfig(ics="coevolve", symmetric=True, **TINY), tmp_path)
-    for trial in full["trials"]:
+    for trial in summary["trials"]:
         bits = rules.from_hex(trial["best_rule"])
         assert symmetry.is_symmetric(bits)
-        # chosen on its own unbiased ICs; P_149 measured on others
         assert trial["best_fitness"] == pytest.approx(
             density.performance(bits, jax.random.PRNGKey(3), 256))
         assert trial["p149"] == pytest.approx(density.performance(bits, jax.random.PRNGKey(1), 256))
-    # what is logged is F on the flat half of the ICs: a fraction of 16
-    rows = _read_history(tmp_path / "full/history.csv")
-    assert all(float(r["best_fitness"]) * 16 == pytest.approx(round(float(r["best_fitness"]) * 16))
-               for r in rows)
+    rows = _read_history(history)
+    assert all(float(r["best_fitness"]) * logged_ics == pytest.approx(
+        round(float(r["best_fitness"]) * logged_ics)) for r in rows)
 
 
 def test_unbiased_search_from_a_run_starts_from_its_rules_and_picks_on_other_ics(tmp_path):
@@ -98,16 +103,8 @@ def test_unbiased_search_from_a_run_starts_from_its_rules_and_picks_on_other_ics
                           np.repeat(starts[0][None], 5, 0))
 
     full = _run_and_resume(config, tmp_path)
-    for trial in full["trials"]:
-        bits = rules.from_hex(trial["best_rule"])
-        assert symmetry.is_symmetric(bits)
-        assert trial["best_fitness"] == pytest.approx(
-            density.performance(bits, jax.random.PRNGKey(3), 256))
-        assert trial["p149"] == pytest.approx(density.performance(bits, jax.random.PRNGKey(1), 256))
     # what is logged is the fraction of the 32 unbiased ICs of each generation
-    rows = _read_history(tmp_path / "full/history.csv")
-    assert all(float(r["best_fitness"]) * 32 == pytest.approx(round(float(r["best_fitness"]) * 32))
-               for r in rows)
+    _check_picked_symmetric_rules(full, tmp_path / "full/history.csv", 32)
 
 
 def test_unbiased_fitness_is_the_reference_fraction_on_unbiased_ics():
