@@ -43,7 +43,9 @@ from absl import flags
 
 from benchmarks import common
 from runio import devices
+from runio.driver import Diverged
 from runio.records import read_jsonl
+from runio.runfolder import read_json
 
 STRATEGY_NAMES = ("open_es", "snes", "pgpe", "ars", "sep_cma_es", "lm_ma_es", "cr_fm_nes",
                   "persistent_es", "noise_reuse_es")
@@ -148,7 +150,11 @@ def run_one(grow, target: str, method: str, seed: int, max_seconds: float,
                               max_seconds=max_seconds, seed=seed, progress=False,
                               target_loss=target_loss, es=es, adam=adam)
     with tempfile.TemporaryDirectory() as out:
-        s = grow.run(cfg, out)[cfg.optimizer]
+        try:
+            s = grow.run(cfg, out)[cfg.optimizer]
+        except Diverged:  # a method that blows up is a result: its rungs so far, loss NaN
+            s = read_json(Path(out) / "summary.json") | {"final_loss": float("nan"),
+                                                         "persistence": None}
         metrics = Path(out) / "metrics.jsonl"
         ladder, curve = times_to_losses(metrics), eval_curve(metrics)
         iterations = times_to_losses(metrics, field="iteration")

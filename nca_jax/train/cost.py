@@ -53,11 +53,16 @@ def mean_steps(cfg) -> float:
 def iteration_flops(name: str, mcfg: growing.ModelConfig, cfg, height: int, width: int
                     ) -> float:
     """FLOPs of one iteration of trainer ``name`` ("adam": a batch forward and backward; "es":
-    every member's rollouts of its start grids, forward only)."""
+    every member's rollouts of its start grids, forward only — for a truncated strategy one
+    segment of ``unroll`` steps)."""
+    from nca_jax.train import strategies
+
     forward, both = step_flops(mcfg, height, width)
     if name == "adam":
         return cfg.batch_size * mean_steps(cfg) * both
-    return cfg.population * cfg.batch_size * mean_steps(cfg) * forward
+    truncated = strategies.check_name(cfg.strategy).truncated
+    steps = cfg.unroll if truncated else mean_steps(cfg)
+    return cfg.population * cfg.batch_size * steps * forward
 
 
 def flops_to_rungs(iterations: dict[str, int | None], per_iteration: float

@@ -105,9 +105,10 @@ class ESConfig(RolloutConfig):
         check(self.reseed_every >= 1, "reseed_every", f"must be >= 1, got {self.reseed_every}")
         check(not math.isnan(self.pool_below) and self.pool_below > 0, "pool_below",
               f"must be a number > 0 (inf: every generation), got {self.pool_below}")
-        check(1 <= self.unroll <= self.max_steps, "unroll",
-              f"must be in [1, max_steps = {self.max_steps}], got {self.unroll}")
+        check(self.unroll >= 1, "unroll", f"must be >= 1, got {self.unroll}")
         if spec.truncated:
+            check(self.unroll <= self.max_steps, "unroll",
+                  f"must be in [1, max_steps = {self.max_steps}], got {self.unroll}")
             check(not self.pool, "pool", f"{self.strategy} unrolls every member's grids from "
                   "the seed in segments; it has no pool (use --nopool)")
             check(self.fitness == "final", "fitness", f"{self.strategy} ranks by the loss at "

@@ -50,6 +50,9 @@ def test_an_iteration_is_its_rollouts_of_single_steps():
     assert looped == pytest.approx(one, rel=0.1)  # 5 steps, counted once
     es = ESConfig(population=4, min_steps=2, max_steps=4, pool=False)
     assert cost.iteration_flops("es", mcfg, es, 7, 7) == pytest.approx(4 * 3 * one)
+    segment = ESConfig(strategy="persistent_es", population=4, min_steps=2, max_steps=4,
+                       pool=False, unroll=2)  # a generation: 2 of the unroll's 4 steps
+    assert cost.iteration_flops("es", mcfg, segment, 7, 7) == pytest.approx(4 * 2 * one)
     adam = AdamConfig(batch_size=2, min_steps=2, max_steps=4, pool_size=4)
     assert cost.iteration_flops("adam", mcfg, adam, 7, 7) == pytest.approx(
         2 * 3 * cost.step_flops(mcfg, 7, 7)[1])
