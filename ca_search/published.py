@@ -51,8 +51,12 @@ CATALOGUE = (
     Rule("ABK", "050055050500550555ff55ff55ff55ff", ABK_1996, {149: 0.824}),
     Rule("JP1", "011430d7110f395705b4ff17f13df957", JP_1998, {149: 0.851}),
     Rule("JP2", "1451305c0050ce5f1711ff5f0f53cf5f", JP_1998, {149: 0.860}),
-    Rule("ca_jax_lab_coevolved", "10110014035db95f3f51ff1d131dff1f",
-         "this project: GA, coevolving ICs, symmetric rules (benchmarks/results/ca_density_best.jsonl)", {}),
+    Rule("ca_jax_lab_search", "1011041c01cff91f13ddf71f013ff91f",
+         "this project: the best trial of benchmarks.ca_density_search (find, refine, polish; "
+         "benchmarks/results/ca_density_search.jsonl)", {}),
+    Rule("ca_jax_lab_best", "1051441c01cff80f135df71f013ffb1f",
+         "this project: trial 1's refined rule of benchmarks.ca_density_search, polished for "
+         "150 generations (benchmarks/notes/ca_density_search.md)", {}),
 )
 BY_NAME = {r.name.lower(): r for r in CATALOGUE}
 

@@ -59,7 +59,8 @@ def run(config: LeaderboardConfig, out_dir) -> list[dict]:
         for rule in chosen:
             save_spacetime(out / f"{rule.name}.png",
                            published.spacetime(rule, config.sizes[0], key),
-                           title=f"{rule.name} ({rule.hex}), N = {config.sizes[0]}")
+                           title=(rule.hex if rule.name == rule.hex else
+                                  f"{rule.name} ({rule.hex})") + f", N = {config.sizes[0]}")
         write_json(out / "leaderboard.json", rows)
         (out / "leaderboard.md").write_text(markdown(rows, config, time.perf_counter() - t0))
         return rows
