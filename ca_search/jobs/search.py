@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import jax
 import numpy as np
 from jax.sharding import Mesh
-
-from pathlib import Path
 
 from ca_search import density, report, rules, summary, symmetry
 from ca_search.population import Trials

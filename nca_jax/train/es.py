@@ -8,8 +8,8 @@ as it expects. The truncated strategies (PersistentES, NoiseReuseES) see one *se
 ``unroll`` steps per generation instead: every member's grids are carried from one
 generation to the next (from the seed, without the pool), ranked by their loss at the
 segment's end once it is at least ``min_steps`` (all tied before), and back to the seed after
-``ceil(max_steps / unroll)`` segments. Where its mean update is an optax optimiser, the learning rate is multiplied
-by ``decay_factors`` once the population's mean loss first reaches each of
+``ceil(max_steps / unroll)`` segments. Where its mean update is an optax optimiser, the
+learning rate is multiplied by ``decay_factors`` once the population's mean loss first reaches each of
 ``decay_thresholds`` (kept in the state, so it survives checkpoints). With the pool on, the
 batch comes from the sample pool (highest-loss grid replaced by the seed; with one grid per
 member, the seed every ``reseed_every``-th generation) and only the best member's grids that
@@ -119,8 +119,8 @@ class ESConfig(RolloutConfig):
         """Rollouts per generation (a truncated strategy's generation is one segment: the
         matching fraction of a rollout per member)."""
         if strategies.check_name(self.strategy).truncated:
-            segments = -(-self.max_steps // self.unroll)
-            return self.population * self.batch_size / segments
+            return (self.population * self.batch_size
+                    / strategies.segments(self.max_steps, self.unroll))
         return self.population * self.batch_size
 
     @property

@@ -130,9 +130,14 @@ def _truncated(name: str):
     return build
 
 
+def segments(max_steps: int, unroll: int) -> int:
+    """Segments of ``unroll`` steps in one truncated unroll covering ``max_steps`` steps."""
+    return -(-max_steps // unroll)
+
+
 def _unroll_params(es, cfg):
-    segments = -(-cfg.max_steps // cfg.unroll)
-    return es.default_params.replace(T=segments * cfg.unroll, K=cfg.unroll)
+    return es.default_params.replace(T=segments(cfg.max_steps, cfg.unroll) * cfg.unroll,
+                                     K=cfg.unroll)
 
 
 def _cma_family(name: str):
