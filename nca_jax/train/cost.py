@@ -46,7 +46,11 @@ def step_flops(mcfg: growing.ModelConfig, height: int, width: int) -> tuple[floa
 
 
 def mean_steps(cfg) -> float:
-    """E[steps] of a rollout of a trainer config with ``min_steps`` and ``max_steps``."""
+    """E[steps] of a rollout of a trainer config with ``min_steps`` and ``max_steps``: their
+    mean for the loss after a random number of steps, ``max_steps`` for the window loss (it
+    runs every step to the window's end)."""
+    if getattr(cfg, "fitness", getattr(cfg, "loss", "final")) == "window":
+        return float(cfg.max_steps)
     return (cfg.min_steps + cfg.max_steps) / 2
 
 

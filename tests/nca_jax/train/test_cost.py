@@ -56,6 +56,12 @@ def test_an_iteration_is_its_rollouts_of_single_steps():
     adam = AdamConfig(batch_size=2, min_steps=2, max_steps=4, pool_size=4)
     assert cost.iteration_flops("adam", mcfg, adam, 7, 7) == pytest.approx(
         2 * 3 * cost.step_flops(mcfg, 7, 7)[1])
+    # the window loss runs every rollout to max_steps, whatever the step it starts counting at
+    windowed = ESConfig(population=4, min_steps=2, max_steps=4, pool=False, fitness="window")
+    assert cost.iteration_flops("es", mcfg, windowed, 7, 7) == pytest.approx(4 * 4 * one)
+    adam_w = AdamConfig(batch_size=2, min_steps=2, max_steps=4, pool_size=4, loss="window")
+    assert cost.iteration_flops("adam", mcfg, adam_w, 7, 7) == pytest.approx(
+        2 * 4 * cost.step_flops(mcfg, 7, 7)[1])
 
 
 def test_flops_to_each_rung_from_a_metrics_series(tmp_path):
