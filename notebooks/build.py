@@ -203,7 +203,7 @@ for fig_name in ("long_horizon", "erase", "fgsm_during_growth", "fgsm_after_grow
 ''',
     '''md:
 The report table per model: loss at given steps and, per damage, the peak loss after it and
-the steps until the mean loss is back within 2× the pre-damage loss.
+the steps from which the mean loss stays within 2× the undamaged loss at the same step.
 ''',
     '''
 display(Markdown((damage_dir / "report.md").read_text()))

@@ -200,18 +200,22 @@ def recovery(curve, start: int, undamaged) -> tuple[float, int | None]:
     """``(peak, steps)`` of a loss curve after a damage at index ``start``, measured against
     the ``undamaged`` curve of the same rollouts (same keys, same steps).
 
-    ``peak`` = max of ``curve[start:]``; ``steps`` = the first ``i >= 0`` with
-    ``curve[start + i] <= 2 · undamaged[start + i]`` (0 if the damaged state itself is
-    within 2× of the undamaged one at that step), ``None`` if that never happens within the
-    shorter of the two curves.
+    ``peak`` = max of ``curve[start:]``; ``steps`` = the first ``i >= 0`` from which
+    ``curve[start + j] <= 2 · undamaged[start + j]`` for every ``j >= i`` up to the end of the
+    shorter curve (a dip that drifts away again is not a recovery; 0 if the damaged state is
+    within 2× throughout), ``None`` if the curve is not within 2× at its last step.
     """
     curve = np.asarray(curve, np.float64)
     ref = np.asarray(undamaged, np.float64)
     tail = curve[start:]
     peak = float(np.max(tail)) if tail.size else math.nan
     n = min(curve.size, ref.size) - start
-    ok = np.nonzero(curve[start:start + n] <= 2.0 * ref[start:start + n])[0] if n > 0 else []
-    return peak, (int(ok[0]) if len(ok) else None)
+    if n <= 0:
+        return peak, None
+    bad = np.nonzero(~(curve[start:start + n] <= 2.0 * ref[start:start + n]))[0]
+    if not bad.size:
+        return peak, 0
+    return peak, (int(bad[-1]) + 1 if bad[-1] + 1 < n else None)
 
 
 # -------------------------------------------------------------------------- the battery

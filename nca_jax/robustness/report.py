@@ -110,9 +110,9 @@ def write_report(results: dict, figures: dict, config: BatteryConfig, out: Path)
         "loss = MSE on RGBA against the training target; curves show the mean over seeds "
         "with a min–max band, log scale. Damages act on the state right after the named "
         f"step. Recovery = steps after the damage (for FGSM during growth: after its last step, "
-        f"{config.fgsm_until}) until the damaged rollouts' mean loss is back within 2× of the "
-        "undamaged rollouts' mean loss at the same step (same keys: the long-horizon curve), "
-        "or \"never\" within the simulated steps.",
+        f"{config.fgsm_until}) from which the damaged rollouts' mean loss stays within 2× of "
+        "the undamaged rollouts' mean loss at the same step (same keys: the long-horizon "
+        "curve) to the last simulated step, or \"never\" if it ends outside.",
         "",
         "| model | checkpoint | target | grid | larger canvas |",
         "| --- | --- | --- | --- | --- |",
@@ -128,7 +128,7 @@ def write_report(results: dict, figures: dict, config: BatteryConfig, out: Path)
                   "| mean MSE | " + " | ".join(_fmt(v) for v in s["loss_at"].values()) + " |",
                   "",
                   "| damage | at step | undamaged loss there | peak loss after "
-                  "| steps back within 2× of undamaged |",
+                  "| steps until it stays within 2× of undamaged |",
                   "| --- | --- | --- | --- | --- |"]
         for dname, r in s["damages"].items():
             steps = "never" if r["recovery_steps"] is None else str(r["recovery_steps"])
@@ -146,7 +146,7 @@ def write_report(results: dict, figures: dict, config: BatteryConfig, out: Path)
 
 def damage_summary(res: dict) -> dict[str, dict]:
     """Per damage: the undamaged loss at the damage step, the peak loss after it, and the
-    steps until the mean loss is back within 2× of the undamaged mean loss at the same step
+    steps from which the mean loss stays within 2× of the undamaged mean loss at the same step
     (None: never), from the damage step (erasing, FGSM after growth) or from the attack's
     last step (FGSM during growth)."""
     clean = res["long_horizon"]["losses"].mean(0)

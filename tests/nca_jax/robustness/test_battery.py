@@ -141,7 +141,10 @@ def test_recovery_metric_against_the_undamaged_curve_at_the_same_step():
     # damage at index 3: within 2x of clean first at index 5 (0.25 > 0.24) -> index 6 (0.2 <= 0.28)
     assert battery.recovery(c, 3, clean) == (0.9, 3)
     assert battery.recovery(c, 3, [x / 10 for x in clean]) == (0.9, None)  # never
-    assert battery.recovery([0.1, 0.1, 0.15, 0.3], 2, [0.1, 0.1, 0.1, 0.1]) == (0.3, 0)
+    assert battery.recovery([0.1, 0.1, 0.15, 0.2], 2, [0.1, 0.1, 0.1, 0.1]) == (0.2, 0)
+    # a dip within 2x that drifts out again is no recovery; the last return is
+    assert battery.recovery([0.1, 0.1, 0.15, 0.3], 2, [0.1, 0.1, 0.1, 0.1]) == (0.3, None)
+    assert battery.recovery([0.1, 0.5, 0.15, 0.3, 0.2, 0.1], 1, [0.1] * 6) == (0.5, 3)
     assert battery.recovery([0.1, 0.5, 0.2], 1, [0.1, 0.1, 0.1]) == (0.5, 1)  # exactly 2x
     # a curve longer than the undamaged one is judged only where both exist
     assert battery.recovery([0.1, 0.9, 0.9, 0.1], 1, [0.1, 0.1, 0.1]) == (0.9, None)

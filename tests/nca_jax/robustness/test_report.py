@@ -46,7 +46,7 @@ def test_battery_writes_results_figures_and_report(run_dir, tmp_path):
     assert len(list((tmp_path / "strips").glob("*.png"))) == 10
     report = (tmp_path / "report.md").read_text()
     assert "## adam +pool" in report and "![erase](erase.png)" in report
-    assert "| loss at step | 40 | 200 | 1000 |" in report and "steps back within 2×" in report
+    assert "| loss at step | 40 | 200 | 1000 |" in report and "steps until it stays within 2×" in report
     with pytest.raises(ConfigError, match="smaller than a model's training size 5×5") as e:
         battery_report.run_battery(models, dataclasses.replace(SHORT, canvas=4), tmp_path / "x",
                            progress=False)
