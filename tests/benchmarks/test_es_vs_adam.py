@@ -1,13 +1,10 @@
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from benchmarks import es_vs_adam
 from benchmarks.es_vs_adam import times_to_losses
+from tests.benchmarks.cli import one_line_error
 
 
 def test_times_to_losses_takes_the_first_evaluation_at_or_below_each_rung(tmp_path):
@@ -123,9 +120,4 @@ def test_populations_set_the_es_population_and_split_the_summary():
 @pytest.mark.parametrize("arg", ["--populations=64,x", "--populations=63", "--populations=0",
                                  "--es_lr=0", "--es_lr=2"])
 def test_bad_populations_and_rates_are_one_line_errors(arg):
-    root = Path(__file__).resolve().parents[2]
-    r = subprocess.run([sys.executable, "-m", "benchmarks.es_vs_adam", arg],
-                       capture_output=True, text=True, cwd=root, timeout=60,
-                       env=dict(os.environ, PYTHONPATH=str(root), JAX_PLATFORMS="cpu"))
-    lines = r.stderr.strip().splitlines()
-    assert r.returncode == 2 and len(lines) == 1 and arg.split("=")[0] in lines[0], r.stderr
+    assert arg.split("=")[0] in one_line_error("benchmarks.es_vs_adam", arg)

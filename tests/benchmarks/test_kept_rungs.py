@@ -2,15 +2,12 @@
 followed through ``init_from``, and the kept runs' own records of reaching their target."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from benchmarks import kept_rungs
 from benchmarks.kept_rungs import Stage, rungs
+from tests.benchmarks.cli import one_line_error
 
 
 def test_a_rung_in_a_later_stage_costs_every_earlier_stage_in_full():
@@ -76,9 +73,4 @@ def test_kept_models_reach_their_target_where_their_summaries_say():
 
 
 def test_an_unknown_model_is_a_one_line_error():
-    root = Path(__file__).resolve().parents[2]
-    r = subprocess.run([sys.executable, "-m", "benchmarks.kept_rungs", "--models=nope"],
-                       capture_output=True, text=True, cwd=root, timeout=60,
-                       env=dict(os.environ, PYTHONPATH=str(root), JAX_PLATFORMS="cpu"))
-    lines = r.stderr.strip().splitlines()
-    assert r.returncode == 2 and len(lines) == 1 and "--models: nope" in lines[0], r.stderr
+    assert "--models: nope" in one_line_error("benchmarks.kept_rungs", "--models=nope")
