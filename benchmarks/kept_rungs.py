@@ -127,8 +127,8 @@ def main(argv):
         summary = read_json(folder / "summary.json")
         rows[name] = {"model": name, "target": summary["config"]["target"],
                       "size": summary["config"]["size"], "optimizer": summary["optimizer"],
-                      "stages": len(chain), "first_stage": chain[0].name, "final_loss": summary["final_loss"],
-                      "trained_on": summary.get("device"),
+                      "stages": len(chain), "first_stage": chain[0].name,
+                      "final_loss": summary["final_loss"], "trained_on": summary.get("device"),
                       "rungs": rungs([stage(p) for p in chain])}
     for row in rows.values():
         adam = next((r for r in rows.values() if r["optimizer"] == "adam"
