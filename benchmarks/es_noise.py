@@ -2,18 +2,20 @@
 population.
 
     python -m benchmarks.es_noise                                   # the kept ES rabbit
-    python -m benchmarks.es_noise --model=carrot_15_es_stage4 --batches=1,4,8
+    python -m benchmarks.es_noise --model=carrot_15_es_stage4 --sigma=0.0025
 
-At a kept model's parameters, for each number of start grids per member ``B`` (the job's
-``--es_batch``; every grid a seed, the loss the window MSE of ``--es_fitness=window``):
+At a kept model's parameters, with the loss of ``--es_fitness=window`` (the MSE averaged over
+the run's steps min..max of a rollout from the seed):
 
-- ``mask_cos``: the median cosine between the autodiff gradients of two independent sets of
-  ``B`` rollouts (other fire masks). Near 0, a generation's direction is the masks', not the
-  expected loss's: only averaging over generations (a small learning rate) finds the latter.
-- ``pop_cos``: the median cosine between two OpenAI-ES estimates (:func:`es_gradient.
-  es_estimate`, ``--population`` members) on the same masks with independent perturbations,
-  beside ``pop_cos_linear``, the value on a linear loss of as many parameters:
-  ``pairs / (pairs + d − 1)``.
+- ``signal``: the share of one rollout's squared gradient norm that is the expected
+  gradient's, ``|E g|² / E|g|²``, estimated without bias from ``--rollouts`` single-rollout
+  autodiff gradients, each with its own fire masks: ``(K|ḡ|² − mean|g|²) / ((K − 1)
+  mean|g|²)``. A mean over ``B`` rollouts has ``signal / (signal + (1 − signal) / B)``;
+  ``rollouts_for_half`` = ``(1 − signal) / signal`` rollouts make it one half.
+- ``pop_cos``: the median cosine between two OpenAI-ES estimates
+  (:func:`es_gradient.es_estimate`, ``--population`` members) of the same rollout's loss
+  with independent perturbations, beside ``pop_cos_linear``, its value on a linear loss of as
+  many parameters, ``pairs / (pairs + d − 1)``.
 
 No timing: the numbers do not depend on the machine.
 """
@@ -34,10 +36,10 @@ from benchmarks.es_gradient import cosine, es_estimate
 MODELS = Path(__file__).parent / "models"
 
 flags.DEFINE_string("model", "rabbit_face_15_es_stage2", "A kept model under benchmarks/models/.")
-flags.DEFINE_list("batches", ["1", "8"], "Start grids per member (the job's --es_batch).")
+flags.DEFINE_integer("rollouts", 64, "Single-rollout gradients behind the signal share.")
 flags.DEFINE_integer("population", 1024, "ES population (mirrored pairs: half of it).")
 flags.DEFINE_float("sigma", 0.005, "Perturbation σ.")
-flags.DEFINE_integer("draws", 4, "Independent pairs of mask sets, and of perturbation draws.")
+flags.DEFINE_integer("draws", 4, "Pairs of ES estimates behind the population cosine.")
 FLAGS = flags.FLAGS
 
 
@@ -58,20 +60,25 @@ def window_loss(run):
     return loss, v0
 
 
-def noise(loss, v, batch: int, population: int, sigma: float, draws: int, key) -> dict:
-    """``mask_cos`` and ``pop_cos`` at ``v`` (see the module)."""
+def noise(loss, v, rollouts: int, population: int, sigma: float, draws: int, key) -> dict:
+    """``signal``, ``rollouts_for_half``, ``pop_cos`` and ``pop_cos_linear`` at ``v`` (see
+    the module); ``loss(v, key, batch)``."""
     grad = jax.jit(jax.grad(loss), static_argnums=2)
     k_masks, k_pop = jax.random.split(key)
-    masks = jax.random.split(k_masks, 2 * draws)
-    mask_cos = [cosine(grad(v, masks[2 * i], batch), grad(v, masks[2 * i + 1], batch))
-                for i in range(draws)]
-    estimate = jax.jit(lambda k_m, k_e: es_estimate(lambda u: loss(u, k_m, batch), v, sigma,
+    masks = jax.random.split(k_masks, rollouts)
+    g = np.stack([np.asarray(grad(v, k, 1), np.float64) for k in masks])
+    sq = np.mean(np.sum(g * g, axis=1))
+    mean = g.mean(0)
+    signal = (rollouts * (mean @ mean) - sq) / ((rollouts - 1) * sq)
+    estimate = jax.jit(lambda k_m, k_e: es_estimate(lambda u: loss(u, k_m, 1), v, sigma,
                                                     population, k_e))
     pops = jax.random.split(k_pop, 2 * draws)
     pop_cos = [cosine(estimate(masks[i], pops[2 * i]), estimate(masks[i], pops[2 * i + 1]))
                for i in range(draws)]
     pairs = population // 2
-    return {"mask_cos": float(np.median(mask_cos)), "pop_cos": float(np.median(pop_cos)),
+    return {"signal": float(signal),
+            "rollouts_for_half": float((1 - signal) / signal) if signal > 0 else None,
+            "pop_cos": float(np.median(pop_cos)),
             "pop_cos_linear": pairs / (pairs + v.size - 1)}
 
 
@@ -79,25 +86,19 @@ def main(argv):
     del argv
     from nca_jax.runs import load_run
 
-    try:
-        batches = [int(b) for b in FLAGS.batches]
-    except ValueError:
-        common.fail(f"--batches: whole numbers >= 1, got {','.join(FLAGS.batches)}")
-    if min(batches) < 1 or FLAGS.population < 2 or FLAGS.population % 2:
-        common.fail(f"--batches must be >= 1 and --population even and >= 2, got "
-                    f"{FLAGS.batches} and {FLAGS.population}")
+    if FLAGS.rollouts < 2 or FLAGS.draws < 1 or FLAGS.population < 2 or FLAGS.population % 2:
+        common.fail(f"--rollouts must be >= 2, --draws >= 1 and --population even and >= 2, "
+                    f"got {FLAGS.rollouts}, {FLAGS.draws} and {FLAGS.population}")
     folder = MODELS / FLAGS.model
     if not (folder / "summary.json").is_file():
         common.fail(f"--model: {FLAGS.model} is not a kept model under {MODELS}")
     run = load_run(folder)
     loss, v = window_loss(run)
     results = common.Results("es_noise")
-    for b in batches:
-        results.emit({"model": FLAGS.model, "parameters": int(v.size), "batch": b,
-                      "population": FLAGS.population, "sigma": FLAGS.sigma,
-                      "draws": FLAGS.draws,
-                      **noise(loss, v, b, FLAGS.population, FLAGS.sigma, FLAGS.draws,
-                              jax.random.PRNGKey(0))})
+    results.emit({"model": FLAGS.model, "parameters": int(v.size), "rollouts": FLAGS.rollouts,
+                  "population": FLAGS.population, "sigma": FLAGS.sigma, "draws": FLAGS.draws,
+                  **noise(loss, v, FLAGS.rollouts, FLAGS.population, FLAGS.sigma, FLAGS.draws,
+                          jax.random.PRNGKey(0))})
     results.close()
 
 
