@@ -10,7 +10,7 @@ the run's steps min..max of a rollout from the seed):
 - ``signal``: the share of one rollout's squared gradient norm that is the expected
   gradient's, ``|E g|² / E|g|²``, estimated without bias from ``--rollouts`` single-rollout
   autodiff gradients, each with its own fire masks: ``(K|ḡ|² − mean|g|²) / ((K − 1)
-  mean|g|²)``. A mean over ``B`` rollouts has ``signal / (signal + (1 − signal) / B)``;
+  mean|g|²)``, with its jackknife standard error ``signal_se``. A mean over ``B`` rollouts has ``signal / (signal + (1 − signal) / B)``;
   ``rollouts_for_half`` = ``(1 − signal) / signal`` rollouts make it one half.
 - ``pop_cos``: the median cosine between two OpenAI-ES estimates
   (:func:`es_gradient.es_estimate`, ``--population`` members) of the same rollout's loss
@@ -35,8 +35,8 @@ from benchmarks.es_gradient import cosine, es_estimate
 
 MODELS = Path(__file__).parent / "models"
 
-flags.DEFINE_string("model", "rabbit_face_15_es_stage2", "A kept model under benchmarks/models/.")
-flags.DEFINE_integer("rollouts", 64, "Single-rollout gradients behind the signal share.")
+flags.DEFINE_string("model", "rabbit_face_15_es_stage3", "A kept model under benchmarks/models/.")
+flags.DEFINE_integer("rollouts", 64, "Single-rollout gradients behind the signal share (>= 3).")
 flags.DEFINE_integer("population", 1024, "ES population (mirrored pairs: half of it).")
 flags.DEFINE_float("sigma", 0.005, "Perturbation σ.")
 flags.DEFINE_integer("draws", 4, "Pairs of ES estimates behind the population cosine.")
@@ -60,23 +60,31 @@ def window_loss(run):
     return loss, v0
 
 
+def signal_share(g: np.ndarray) -> float:
+    """Unbiased ``|E g|² / E|g|²`` from independent gradients ``g`` (K, d), K >= 2."""
+    k = g.shape[0]
+    sq = np.mean(np.sum(g * g, axis=1))
+    mean = g.mean(0)
+    return float((k * (mean @ mean) - sq) / ((k - 1) * sq))
+
+
 def noise(loss, v, rollouts: int, population: int, sigma: float, draws: int, key) -> dict:
-    """``signal``, ``rollouts_for_half``, ``pop_cos`` and ``pop_cos_linear`` at ``v`` (see
+    """``signal``, ``signal_se``, ``rollouts_for_half``, ``pop_cos`` and ``pop_cos_linear`` at ``v`` (see
     the module); ``loss(v, key, batch)``."""
     grad = jax.jit(jax.grad(loss), static_argnums=2)
     k_masks, k_pop = jax.random.split(key)
     masks = jax.random.split(k_masks, rollouts)
     g = np.stack([np.asarray(grad(v, k, 1), np.float64) for k in masks])
-    sq = np.mean(np.sum(g * g, axis=1))
-    mean = g.mean(0)
-    signal = (rollouts * (mean @ mean) - sq) / ((rollouts - 1) * sq)
+    signal = signal_share(g)
+    leave_one_out = [signal_share(np.delete(g, i, axis=0)) for i in range(rollouts)]
+    se = float(np.sqrt((rollouts - 1) * np.var(leave_one_out)))  # the jackknife's
     estimate = jax.jit(lambda k_m, k_e: es_estimate(lambda u: loss(u, k_m, 1), v, sigma,
                                                     population, k_e))
     pops = jax.random.split(k_pop, 2 * draws)
     pop_cos = [cosine(estimate(masks[i], pops[2 * i]), estimate(masks[i], pops[2 * i + 1]))
                for i in range(draws)]
     pairs = population // 2
-    return {"signal": float(signal),
+    return {"signal": float(signal), "signal_se": se,
             "rollouts_for_half": float((1 - signal) / signal) if signal > 0 else None,
             "pop_cos": float(np.median(pop_cos)),
             "pop_cos_linear": pairs / (pairs + v.size - 1)}
@@ -86,8 +94,8 @@ def main(argv):
     del argv
     from nca_jax.runs import load_run
 
-    if FLAGS.rollouts < 2 or FLAGS.draws < 1 or FLAGS.population < 2 or FLAGS.population % 2:
-        common.fail(f"--rollouts must be >= 2, --draws >= 1 and --population even and >= 2, "
+    if FLAGS.rollouts < 3 or FLAGS.draws < 1 or FLAGS.population < 2 or FLAGS.population % 2:
+        common.fail(f"--rollouts must be >= 3, --draws >= 1 and --population even and >= 2, "
                     f"got {FLAGS.rollouts}, {FLAGS.draws} and {FLAGS.population}")
     folder = MODELS / FLAGS.model
     if not (folder / "summary.json").is_file():

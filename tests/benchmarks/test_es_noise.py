@@ -39,6 +39,7 @@ def test_the_signal_share_of_noisy_gradients():
     got = noise(mixed, jnp.zeros(D), 64, 4, 0.1, 1, jax.random.PRNGKey(2))
     share = float(A @ A) / (float(A @ A) + 4 * D)
     assert got["signal"] == pytest.approx(share, abs=0.03)
+    assert 0 < got["signal_se"] < 0.03 and abs(got["signal"] - share) < 3 * got["signal_se"]
     assert got["rollouts_for_half"] == pytest.approx((1 - got["signal"]) / got["signal"])
 
 
