@@ -22,6 +22,7 @@ from runio.cli import fail, require, run as cli_run  # noqa: F401 (for the bench
 from runio.records import dumps
 
 RESULTS_DIR = Path(__file__).parent / "results"
+MODELS = Path(__file__).parent / "models"  # kept trained models (benchmarks/models/README.md)
 NOTES_DIR = Path(__file__).parent / "notes"
 flags.DEFINE_bool("record", False, "Append the JSON lines to benchmarks/results/<name>.jsonl "
                   "(what RESULTS.md is rendered from); without it the tree stays clean.")

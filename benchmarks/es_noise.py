@@ -22,7 +22,6 @@ No timing: the numbers do not depend on the machine.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -33,7 +32,7 @@ from jax.flatten_util import ravel_pytree
 from benchmarks import common
 from benchmarks.es_gradient import cosine, es_estimate
 
-MODELS = Path(__file__).parent / "models"
+MODELS = common.MODELS
 
 flags.DEFINE_string("model", "rabbit_face_15_es_stage3", "A kept model under benchmarks/models/.")
 flags.DEFINE_integer("rollouts", 64, "Single-rollout gradients behind the signal share (>= 3).")

@@ -23,7 +23,7 @@ flags.DEFINE_string("run", None, "A finished grow run folder (one optimizer: es/
 flags.DEFINE_string("name", None, "The name of the kept folder under benchmarks/models/.")
 FLAGS = flags.FLAGS
 
-MODELS = Path(__file__).parent / "models"
+MODELS = common.MODELS
 RECORDS = ("job.json", "config.json", "flags.txt", "summary.json", "growth.png", "growth.gif",
            "loss.png", "target.png")
 

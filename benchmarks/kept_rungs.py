@@ -27,7 +27,7 @@ from runio.records import read_jsonl
 from runio.runfolder import read_json
 
 LADDER = (0.05, 0.02, 0.01, 0.005, 0.003)
-MODELS = Path(__file__).parent / "models"
+MODELS = common.MODELS
 ROOT = Path(__file__).resolve().parent.parent
 
 flags.DEFINE_list("models", [], "Kept model names under benchmarks/models/ (default: every "
