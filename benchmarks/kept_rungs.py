@@ -96,9 +96,7 @@ def stage(folder: Path) -> Stage:
     summary = read_json(folder / "summary.json")
     cfg, name = summary["config"], summary["optimizer"]
     mcfg = dataclass_from(growing.ModelConfig, cfg["model"])
-    # JSON has no infinity: a field written as null (--pool_below=inf) takes its default
-    method = dataclass_from({"es": ESConfig, "adam": AdamConfig}[name],
-                            {k: v for k, v in cfg[name].items() if v is not None})
+    method = dataclass_from({"es": ESConfig, "adam": AdamConfig}[name], cfg[name])
     side = cfg["size"] + 2 * cfg["padding"]
     n = summary["iterations"]
     return Stage(evaluations(folder / "metrics.jsonl"), n, summary["wall_time_s"],

@@ -12,6 +12,7 @@ and the page all load through here.
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -47,9 +48,17 @@ class Run(NamedTuple):
 
 
 def dataclass_from(cls, d: dict):
-    """Frozen dataclass from its ``asdict`` form (lists back to tuples; unknown keys ignored)."""
-    names = {f.name for f in dataclasses.fields(cls)}
-    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items() if k in names})
+    """Frozen dataclass from its ``asdict`` form as the jobs write it (lists back to tuples;
+    unknown keys ignored; ``null`` in a field whose default is a float back to infinity: the
+    run records write non-finite numbers as ``null`` and the configs allow no NaN)."""
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+
+    def value(k, v):
+        if v is None and isinstance(fields[k].default, float):
+            return math.inf
+        return tuple(v) if isinstance(v, list) else v
+
+    return cls(**{k: value(k, v) for k, v in d.items() if k in fields})
 
 
 def run_folders(path: str | Path) -> list[Path]:

@@ -1,6 +1,7 @@
 """runio.runfolder: the run-folder format — named checkpoints that plain orbax reads, the
 one resume guard, and one-line errors for records it cannot trust."""
 
+import dataclasses
 import json
 
 import jax
@@ -73,3 +74,15 @@ def test_an_unreadable_job_record_is_refused_and_kept(tmp_path):
     with pytest.raises(ConfigError, match="job.json is unreadable; restore it, or start a new"):
         outdir.check(tmp_path, "nca_jax.grow", resume=True)
     assert (tmp_path / "job.json").read_text() == "garbage{"
+
+
+def test_a_config_comes_back_from_its_record_with_its_infinities():
+    """The records write non-finite numbers as null; a config read back is the one written."""
+    from nca_jax.runs import dataclass_from
+    from nca_jax.train.es import ESConfig
+    from runio.records import dumps
+
+    cfg = ESConfig(pool_below=float("inf"), sigma=None, decay_thresholds=(0.01, 0.005),
+                   decay_factors=(0.5, 0.5))
+    back = dataclass_from(ESConfig, json.loads(dumps(dataclasses.asdict(cfg))))
+    assert back == cfg
