@@ -10,8 +10,9 @@ the run's steps min..max of a rollout from the seed):
 - ``signal``: the share of one rollout's squared gradient norm that is the expected
   gradient's, ``|E g|² / E|g|²``, estimated without bias from ``--rollouts`` single-rollout
   autodiff gradients, each with its own fire masks: ``(K|ḡ|² − mean|g|²) / ((K − 1)
-  mean|g|²)``, with its jackknife standard error ``signal_se``. A mean over ``B`` rollouts has ``signal / (signal + (1 − signal) / B)``;
-  ``rollouts_for_half`` = ``(1 − signal) / signal`` rollouts make it one half.
+  mean|g|²)``, with its jackknife standard error ``signal_se``. A mean over ``B`` rollouts
+  has ``signal / (signal + (1 − signal) / B)``; ``rollouts_for_half`` = ``(1 − signal) /
+  signal`` rollouts make it one half.
 - ``pop_cos``: the median cosine between two OpenAI-ES estimates
   (:func:`es_gradient.es_estimate`, ``--population`` members) of the same rollout's loss
   with independent perturbations, beside ``pop_cos_linear``, its value on a linear loss of as
@@ -68,8 +69,8 @@ def signal_share(g: np.ndarray) -> float:
 
 
 def noise(loss, v, rollouts: int, population: int, sigma: float, draws: int, key) -> dict:
-    """``signal``, ``signal_se``, ``rollouts_for_half``, ``pop_cos`` and ``pop_cos_linear`` at ``v`` (see
-    the module); ``loss(v, key, batch)``."""
+    """``signal``, ``signal_se``, ``rollouts_for_half``, ``pop_cos`` and ``pop_cos_linear``
+    at ``v`` (see the module); ``loss(v, key, batch)``."""
     grad = jax.jit(jax.grad(loss), static_argnums=2)
     k_masks, k_pop = jax.random.split(key)
     masks = jax.random.split(k_masks, rollouts)

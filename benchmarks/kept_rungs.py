@@ -107,7 +107,8 @@ def stage(folder: Path) -> Stage:
 def last_stages(root: Path) -> list[str]:
     """Kept models that no other kept model continues."""
     runs = [p for p in sorted(root.iterdir()) if (p / "summary.json").is_file()]
-    parents = {lineage(p)[-2].resolve() for p in runs if len(lineage(p)) > 1}
+    chains = [lineage(p) for p in runs]
+    parents = {c[-2].resolve() for c in chains if len(c) > 1}
     return [p.name for p in runs if p.resolve() not in parents]
 
 

@@ -45,11 +45,11 @@ def step_flops(mcfg: growing.ModelConfig, height: int, width: int) -> tuple[floa
     return xla_flops(forward, params, x, key), xla_flops(both, params, x, key)
 
 
-def mean_steps(cfg) -> float:
+def mean_steps(cfg, objective: str = "final") -> float:
     """E[steps] of a rollout of a trainer config with ``min_steps`` and ``max_steps``: their
-    mean for the loss after a random number of steps, ``max_steps`` for the window loss (it
-    runs every step to the window's end)."""
-    if getattr(cfg, "fitness", getattr(cfg, "loss", "final")) == "window":
+    mean for the loss after a random number of steps (``objective="final"``), ``max_steps``
+    for the window loss (it runs every step to the window's end)."""
+    if objective == "window":
         return float(cfg.max_steps)
     return (cfg.min_steps + cfg.max_steps) / 2
 
@@ -63,9 +63,9 @@ def iteration_flops(name: str, mcfg: growing.ModelConfig, cfg, height: int, widt
 
     forward, both = step_flops(mcfg, height, width)
     if name == "adam":
-        return cfg.batch_size * mean_steps(cfg) * both
+        return cfg.batch_size * mean_steps(cfg, cfg.loss) * both
     truncated = strategies.check_name(cfg.strategy).truncated
-    steps = cfg.unroll if truncated else mean_steps(cfg)
+    steps = cfg.unroll if truncated else mean_steps(cfg, cfg.fitness)
     return cfg.population * cfg.batch_size * steps * forward
 
 

@@ -9,13 +9,13 @@ as it expects. The truncated strategies (PersistentES, NoiseReuseES) see one *se
 generation to the next (from the seed, without the pool), ranked by their loss at the
 segment's end once it is at least ``min_steps`` (all tied before), and back to the seed after
 ``ceil(max_steps / unroll)`` segments. Where its mean update is an optax optimiser, the
-learning rate is multiplied by ``decay_factors`` once the population's mean loss first reaches each of
-``decay_thresholds`` (kept in the state, so it survives checkpoints). With the pool on, the
-batch comes from the sample pool (highest-loss grid replaced by the seed; with one grid per
-member, the seed every ``reseed_every``-th generation) and only the best member's grids that
-are still alive are committed back — with ``pool_below``, only from generations whose mean
-loss is at or below it (early grids of a large target are noise the model would learn to
-keep).
+learning rate is multiplied by ``decay_factors`` once the population's mean loss first
+reaches each of ``decay_thresholds`` (kept in the state, so it survives checkpoints). With
+the pool on, the batch comes from the sample pool (highest-loss grid replaced by the seed;
+with one grid per member, the seed every ``reseed_every``-th generation) and only the best
+member's grids that are still alive are committed back — with ``pool_below``, only from
+generations whose mean loss is at or below it (early grids of a large target are noise the
+model would learn to keep).
 """
 
 from __future__ import annotations
