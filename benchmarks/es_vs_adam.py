@@ -4,6 +4,7 @@
     python -m benchmarks.es_vs_adam              # carrot and rabbit face, every method, 5 seeds
     python -m benchmarks.es_vs_adam --methods=adam,open_es --targets=rabbit_face --max_seconds=600
     python -m benchmarks.es_vs_adam --methods=adam,open_es --populations=256,4096  # on a GPU
+    python -m benchmarks.es_vs_adam --targets=carrot --methods=adam,open_es --noes_pool --hidden=8,32
 
 For each target × method × seed, the grow job (its defaults, ES split over the devices as
 the CLI does) trains until the fresh-rollout loss reaches ``--target_loss`` or the budget
@@ -20,6 +21,8 @@ scale), one panel per target. ``--populations`` runs every ES method at each pop
 size (rows and lines ``open_es ×4096``), for machines where a larger population costs
 little more time per generation (``benchmarks/device_check.sh``), and ``--es_lr`` at another
 learning rate (``open_es ×1024 lr 0.03``: 1,024 members wanted twice the carrot's 0.015).
+``--hidden`` trains every method on update rules of each width (``open_es hidden 8``); an
+ES arm's ratios are to Adam's on the same rule.
 
 Methods: ``adam`` and the ES strategies of :mod:`nca_jax.train.strategies`. On the 15×15
 rabbit face the ES learning rate is a third of the 9×9 default (larger targets are unstable
@@ -71,6 +74,8 @@ flags.DEFINE_float("target_loss", 0.003, "Stop a run at this fresh-rollout loss.
 flags.DEFINE_bool("es_pool", True, "ES methods train with the grow job's sample pool "
                   "(--noes_pool: from the seed only, as the truncated strategies always do; "
                   "for comparing them with the others on equal terms).")
+flags.DEFINE_list("hidden", [], "Hidden units of the update rule: every method runs at each "
+                  "width (default: the grow job's, 32); ES is compared with Adam at the same.")
 flags.DEFINE_string("figure", "", "Write the loss-vs-wall-time figure here (PNG).")
 FLAGS = flags.FLAGS
 
@@ -140,10 +145,12 @@ def method_configs(base, target: str, method: str, population: int | None = None
 
 def run_one(grow, target: str, method: str, seed: int, max_seconds: float,
             target_loss: float, population: int | None = None,
-            lr: float | None = None, pool: bool = True) -> dict:
+            lr: float | None = None, pool: bool = True, hidden: int | None = None) -> dict:
     from nca_jax.train import cost
 
     base = grow.GrowConfig()
+    if hidden is not None:
+        base = dataclasses.replace(base, model=dataclasses.replace(base.model, hidden=hidden))
     es, adam = method_configs(base, target, method, population, lr, pool)
     cfg = dataclasses.replace(base, target=target, size=CASES[target],
                               optimizer="adam" if method == "adam" else "es",
@@ -163,7 +170,7 @@ def run_one(grow, target: str, method: str, seed: int, max_seconds: float,
     per_iteration = cost.iteration_flops(name, cfg.model, cfg.method_config(name), size, size)
     return {"target": target, "method": method, "seed": seed,
             "population": population, "es_lr": lr if method != "adam" else None,
-            "seconds_to_loss": ladder, "iterations_to_loss": iterations,
+            "hidden": hidden, "seconds_to_loss": ladder, "iterations_to_loss": iterations,
             "flops_per_iteration": per_iteration,
             "flops_to_loss": cost.flops_to_rungs(iterations, per_iteration),
             "compile_s": s["compile_s"],
@@ -180,9 +187,13 @@ def run_one(grow, target: str, method: str, seed: int, max_seconds: float,
             "curve": curve}
 
 
+def _width(run: dict) -> str:
+    return f" hidden {run['hidden']}" if run.get("hidden") is not None else ""
+
+
 def arm(run: dict) -> str:
-    """A run's method, with the population and learning rate where ``--populations`` and
-    ``--es_lr`` set them: ``open_es ×4096 lr 0.03``."""
+    """A run's method, with the population, learning rate and rule width where
+    ``--populations``, ``--es_lr`` and ``--hidden`` set them: ``open_es ×4096 lr 0.03``."""
     name = run["method"]
     if run.get("population"):
         name += f" ×{run['population']}"
@@ -190,18 +201,19 @@ def arm(run: dict) -> str:
         name += f" lr {run['es_lr']:g}"
     if run["method"] != "adam" and not (run.get("config") or {}).get("pool", True):
         name += " no pool"
-    return name
+    return name + _width(run)
 
 
 def summarise(runs: list[dict]) -> list[dict]:
     """One row per target × method (× population): spreads over seeds of every rung's time,
     of the iterations to the last rung, compile, final loss, persistence; the ES / Adam ratio
-    of median times at each rung where both have one."""
+    of median times at each rung where both have one (Adam on the same rule width)."""
     rows = []
     for target in dict.fromkeys(r["target"] for r in runs):
-        by_method = {}
+        by_method, adams = {}, {}
         for method in dict.fromkeys(arm(r) for r in runs if r["target"] == target):
             rs = [r for r in runs if r["target"] == target and arm(r) == method]
+            adams[method] = "adam" + _width(rs[0])
             by_method[method] = {
                 "target": target, "method": method, "seeds": len(rs),
                 "seconds_to_loss": {k: spread([r["seconds_to_loss"][k] for r in rs])
@@ -214,9 +226,9 @@ def summarise(runs: list[dict]) -> list[dict]:
                 "final_loss": spread([r["final_loss"] for r in rs]),
                 "persistence": spread([r["persistence"] for r in rs]),
             }
-        adam = by_method.get("adam")
         for method, row in by_method.items():
-            if adam is not None and method != "adam":
+            adam = by_method.get(adams[method])
+            if adam is not None and adam is not row:
                 row["over_adam"] = {
                     k: (round(v["median"] / adam["seconds_to_loss"][k]["median"], 2)
                         if v["median"] and adam["seconds_to_loss"][k]["median"] else None)
@@ -300,6 +312,15 @@ def _populations() -> list[int | None]:
         common.fail(f"--populations: comma-separated whole numbers, got {FLAGS.populations}")
 
 
+def _hiddens() -> list[int | None]:
+    try:
+        widths = [int(h) for h in FLAGS.hidden]
+    except ValueError:
+        common.fail(f"--hidden: comma-separated whole numbers, got {FLAGS.hidden}")
+    common.require(all(h >= 1 for h in widths), f"--hidden: each must be >= 1, got {widths}")
+    return widths or [None]
+
+
 def main(argv):
     del argv
     if FLAGS.quick:
@@ -312,6 +333,7 @@ def main(argv):
                                      f"{', '.join(METHODS)}")
     common.require(1 <= FLAGS.seeds <= 100, f"--seeds={FLAGS.seeds}: must be in [1, 100]")
     populations = _populations()
+    hiddens = _hiddens()
     budgets = _budgets()
     devices.use_cpu_cores()  # as the grow CLI: ES splits its population over the cores
     from nca_jax.jobs import grow  # after use_cpu_cores: importing evosax runs JAX
@@ -327,14 +349,16 @@ def main(argv):
     results = common.Results("es_vs_adam")
     runs = []
     for target in FLAGS.targets:
-        for method in FLAGS.methods:
-            for population in [None] if method == "adam" else populations:
-                for seed in range(FLAGS.seeds):
-                    r = run_one(grow, target, method, seed, budgets[target], FLAGS.target_loss,
-                                population, FLAGS.es_lr, FLAGS.es_pool)
-                    runs.append(r)
-                    results.emit({k: v for k, v in r.items() if k != "curve"},
-                                 name="es_vs_adam_runs")
+        for hidden in hiddens:
+            for method in FLAGS.methods:
+                for population in [None] if method == "adam" else populations:
+                    for seed in range(FLAGS.seeds):
+                        r = run_one(grow, target, method, seed, budgets[target],
+                                    FLAGS.target_loss, population, FLAGS.es_lr, FLAGS.es_pool,
+                                    hidden)
+                        runs.append(r)
+                        results.emit({k: v for k, v in r.items() if k != "curve"},
+                                     name="es_vs_adam_runs")
     for row in summarise(runs):
         results.emit(display(row))
     if FLAGS.figure:

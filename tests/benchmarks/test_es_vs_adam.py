@@ -59,6 +59,26 @@ def test_summary_ratios_are_medians_over_adams():
     assert es["over_adam"]["0.01"] == 2.0  # 6 / 3
 
 
+def test_each_width_is_compared_with_adam_on_the_same_rule():
+    from benchmarks.es_vs_adam import summarise
+
+    def run(method, hidden, t01, flops):
+        return {"target": "carrot", "method": method, "seed": 0, "hidden": hidden,
+                "seconds_to_loss": {"0.003": t01}, "iterations_to_loss": {"0.003": 1},
+                "flops_to_loss": {"0.003": flops}, "compile_s": 1.0, "final_loss": 0.003,
+                "persistence": 1.0}
+
+    rows = summarise([run("adam", 8, 2.0, 10.0), run("adam", 32, 4.0, 40.0),
+                      run("open_es", 8, 6.0, 50.0), run("open_es", 32, 6.0, 400.0)])
+    by_arm = {r["method"]: r for r in rows}
+    assert set(by_arm) == {"adam hidden 8", "adam hidden 32", "open_es hidden 8",
+                           "open_es hidden 32"}
+    assert by_arm["open_es hidden 8"]["flops_over_adam"] == 5.0  # 50 / 10, not 50 / 40
+    assert by_arm["open_es hidden 32"]["flops_over_adam"] == 10.0
+    assert by_arm["open_es hidden 8"]["over_adam"]["0.003"] == 3.0
+    assert "over_adam" not in by_arm["adam hidden 8"]
+
+
 def test_large_targets_run_es_at_a_third_of_the_rate_with_a_late_pool():
     from nca_jax.jobs.grow import GrowConfig
     from nca_jax.train import strategies
@@ -118,6 +138,6 @@ def test_populations_set_the_es_population_and_split_the_summary():
 
 
 @pytest.mark.parametrize("arg", ["--populations=64,x", "--populations=63", "--populations=0",
-                                 "--es_lr=0", "--es_lr=2"])
-def test_bad_populations_and_rates_are_one_line_errors(arg):
+                                 "--es_lr=0", "--es_lr=2", "--hidden=0"])
+def test_bad_populations_rates_and_widths_are_one_line_errors(arg):
     assert arg.split("=")[0] in one_line_error("benchmarks.es_vs_adam", arg)
