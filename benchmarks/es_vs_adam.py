@@ -19,8 +19,8 @@ seeds of each, how many seeds reached each rung, and the ES / Adam ratio of medi
 ``--figure`` draws loss against wall time per method (median line, min–max band, log
 scale), one panel per target. ``--populations`` runs every ES method at each population
 size (rows and lines ``open_es ×4096``), for machines where a larger population costs
-little more time per generation (``benchmarks/device_check.sh``), and ``--es_lr`` at another
-learning rate (``open_es ×1024 lr 0.03``: 1,024 members wanted twice the carrot's 0.015).
+little more time per generation (``benchmarks/device_check.sh``), ``--es_sigma`` at another
+σ, and ``--es_lr`` at another learning rate (``open_es ×1024 lr 0.03``: 1,024 members wanted twice the carrot's 0.015).
 ``--hidden`` trains every method on update rules of each width (``open_es hidden 8``); an
 ES arm's ratios are to Adam's on the same rule.
 
@@ -67,6 +67,8 @@ flags.DEFINE_list("populations", [], "Run every ES method at each of these popul
                   "(default: the grow job's, 64); e.g. 256,1024,4096,16384 on a GPU.")
 flags.DEFINE_float("es_lr", None, "ES learning rate for every ES run (default: each "
                    "strategy's own, a third of it above 9×9); larger populations take larger.")
+flags.DEFINE_float("es_sigma", None, "Perturbation σ of every ES run (default: each "
+                   "strategy's own).")
 flags.DEFINE_list("max_seconds", ["180", "600"], "Training budget per run (s), per target in "
                   "the order of --targets (one value: the same for all); the carrot's is the "
                   "grow job's default budget.")
@@ -120,7 +122,7 @@ def band(curves: list[list[tuple[float, float]]], grid: np.ndarray) -> np.ndarra
 
 
 def method_configs(base, target: str, method: str, population: int | None = None,
-                   lr: float | None = None, pool: bool = True):
+                   lr: float | None = None, pool: bool = True, sigma: float | None = None):
     """``(es, adam)`` configs of one ladder run: the grow job's ``base`` ones, the strategy's
     own σ and learning rate for an ES method, the large-target settings above 9×9,
     ``population`` and ``lr`` (ES; None: as above), and no pool for the truncated strategies
@@ -140,18 +142,21 @@ def method_configs(base, target: str, method: str, population: int | None = None
             es = dataclasses.replace(es, lr=es.lr_value * LARGE_TARGET_LR, **LARGE_TARGET_ES)
         if lr is not None:
             es = dataclasses.replace(es, lr=lr)
+        if sigma is not None:
+            es = dataclasses.replace(es, sigma=sigma)
     return es, adam
 
 
 def run_one(grow, target: str, method: str, seed: int, max_seconds: float,
             target_loss: float, population: int | None = None,
-            lr: float | None = None, pool: bool = True, hidden: int | None = None) -> dict:
+            lr: float | None = None, pool: bool = True, hidden: int | None = None,
+            sigma: float | None = None) -> dict:
     from nca_jax.train import cost
 
     base = grow.GrowConfig()
     if hidden is not None:
         base = dataclasses.replace(base, model=dataclasses.replace(base.model, hidden=hidden))
-    es, adam = method_configs(base, target, method, population, lr, pool)
+    es, adam = method_configs(base, target, method, population, lr, pool, sigma)
     cfg = dataclasses.replace(base, target=target, size=CASES[target],
                               optimizer="adam" if method == "adam" else "es",
                               max_seconds=max_seconds, seed=seed, progress=False,
@@ -170,6 +175,7 @@ def run_one(grow, target: str, method: str, seed: int, max_seconds: float,
     per_iteration = cost.iteration_flops(name, cfg.model, cfg.method_config(name), size, size)
     return {"target": target, "method": method, "seed": seed,
             "population": population, "es_lr": lr if method != "adam" else None,
+            "es_sigma": sigma if method != "adam" else None,
             "hidden": hidden, "seconds_to_loss": ladder, "iterations_to_loss": iterations,
             "flops_per_iteration": per_iteration,
             "flops_to_loss": cost.flops_to_rungs(iterations, per_iteration),
@@ -193,10 +199,13 @@ def _width(run: dict) -> str:
 
 def arm(run: dict) -> str:
     """A run's method, with the population, learning rate and rule width where
-    ``--populations``, ``--es_lr`` and ``--hidden`` set them: ``open_es ×4096 lr 0.03``."""
+    ``--populations``, ``--es_sigma``, ``--es_lr`` and ``--hidden`` set them:
+    ``open_es ×4096 lr 0.03``."""
     name = run["method"]
     if run.get("population"):
         name += f" ×{run['population']}"
+    if run.get("es_sigma"):
+        name += f" σ {run['es_sigma']:g}"
     if run.get("es_lr"):
         name += f" lr {run['es_lr']:g}"
     if run["method"] != "adam" and not (run.get("config") or {}).get("pool", True):
@@ -344,7 +353,8 @@ def main(argv):
     for target in FLAGS.targets:
         for method in FLAGS.methods:
             for population in populations:
-                method_configs(base, target, method, population, FLAGS.es_lr, FLAGS.es_pool)
+                method_configs(base, target, method, population, FLAGS.es_lr, FLAGS.es_pool,
+                               FLAGS.es_sigma)
 
     results = common.Results("es_vs_adam")
     runs = []
@@ -355,7 +365,7 @@ def main(argv):
                     for seed in range(FLAGS.seeds):
                         r = run_one(grow, target, method, seed, budgets[target],
                                     FLAGS.target_loss, population, FLAGS.es_lr, FLAGS.es_pool,
-                                    hidden)
+                                    hidden, FLAGS.es_sigma)
                         runs.append(r)
                         results.emit({k: v for k, v in r.items() if k != "curve"},
                                      name="es_vs_adam_runs")
@@ -368,4 +378,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    common.run(main, {"population": "populations", "lr": "es_lr"})
+    common.run(main, {"population": "populations", "lr": "es_lr", "sigma": "es_sigma"})

@@ -138,6 +138,17 @@ def test_populations_set_the_es_population_and_split_the_summary():
 
 
 @pytest.mark.parametrize("arg", ["--populations=64,x", "--populations=63", "--populations=0",
-                                 "--es_lr=0", "--es_lr=2", "--hidden=0"])
+                                 "--es_lr=0", "--es_lr=2", "--hidden=0",
+                                 "--es_sigma=0"])
 def test_bad_populations_rates_and_widths_are_one_line_errors(arg):
     assert arg.split("=")[0] in one_line_error("benchmarks.es_vs_adam", arg)
+
+
+def test_es_sigma_sets_every_es_runs_sigma_and_names_its_arm():
+    from nca_jax.jobs.grow import GrowConfig
+
+    base = GrowConfig()
+    es, adam = es_vs_adam.method_configs(base, "carrot", "open_es", sigma=0.01)
+    assert es.sigma_value == 0.01 and adam == base.adam
+    assert es_vs_adam.arm({"method": "open_es", "es_sigma": 0.01, "hidden": 8,
+                           "config": {"pool": False}}) == "open_es σ 0.01 no pool hidden 8"
