@@ -9,13 +9,12 @@ names the flag that set it (:func:`flag_for`).
 
 from __future__ import annotations
 
-import signal
 import sys
 from typing import Callable, Mapping
 
 from absl import app, flags, logging
 
-from runio import environment, hosts, outdir
+from runio import environment, hosts, interrupts, outdir
 from runio.environment import fail  # noqa: F401  (the CLIs' one-line error)
 from runio.driver import Interrupted
 from runio.errors import ConfigError, Terminated
@@ -97,10 +96,6 @@ def flagfile(spec) -> str:
 EXIT_CTRL_C, EXIT_SIGTERM = 130, 143  # 128 + the signal's number, as shells report them
 
 
-def _terminate(signum, frame) -> None:
-    raise Terminated()
-
-
 def _unraisable(hook_args) -> None:
     """Keep a refused or fallen-back restore to its own lines: after a failed read,
     orbax's storage threads may still try to report to its event loop as the process ends
@@ -108,6 +103,8 @@ def _unraisable(hook_args) -> None:
     e = hook_args.exc_value
     if isinstance(e, RuntimeError) and "Event loop is closed" in str(e):
         return
+    if isinstance(e, KeyboardInterrupt) and interrupts.pending():
+        return  # a signal dropped in a callback: the training loop raises it again
     sys.__unraisablehook__(hook_args)
 
 
@@ -123,6 +120,7 @@ def _guarded(main: Callable[[list[str]], object], argv: list[str],
         print(e.message, file=sys.stderr)
         sys.exit(EXIT_SIGTERM if e.signal_name == "SIGTERM" else EXIT_CTRL_C)
     except KeyboardInterrupt as e:  # before or after training: nothing to checkpoint
+        interrupts.handled()
         sigterm = isinstance(e, Terminated)
         print(f"interrupted ({'SIGTERM' if sigterm else 'Ctrl-C'}); rerun the same command "
               "to resume", file=sys.stderr)
@@ -150,10 +148,7 @@ def run(main: Callable[[list[str]], object], flag_names=None) -> None:
     naming the flag. ``flag_names``: the CLI's :class:`runio.flagdefs.Spec` (which also
     gives ``--help``), or a mapping of config fields to flags where the names differ."""
     names, spec = _names(flag_names)
-    signal.signal(signal.SIGTERM, _terminate)
-    # Ctrl-C ends a run cleanly even where the shell started it with SIGINT ignored (a
-    # background job of a script)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    interrupts.install()
     sys.unraisablehook = _unraisable
     join_cluster()
     app.run(lambda argv: _guarded(main, argv, names, spec),

@@ -35,7 +35,7 @@ from typing import Any, Callable, NamedTuple
 import jax
 from tqdm import tqdm
 
-from runio import hosts, runfolder
+from runio import hosts, interrupts, runfolder
 from runio.checkpoint import CheckpointMismatch, Checkpointer
 from runio.errors import ConfigError, Terminated, check, finite
 from runio.records import append_jsonl, dumps, read_jsonl
@@ -180,6 +180,7 @@ def _train(trainer, key, out, loop, run_config, evaluate, reached, desc, ckpt, b
     good = (it, state, dict(counters))  # the last iteration whose bookkeeping is done
     try:
         while stop is None:
+            interrupts.check()  # a signal dropped in a GC callback still ends the run here
             tic = time.perf_counter()
             state, m = step(state)
             it += 1
@@ -219,6 +220,7 @@ def _train(trainer, key, out, loop, run_config, evaluate, reached, desc, ckpt, b
             bar.set_postfix_str(f"it={it} {shown}", refresh=False)
             good = (it, state, dict(counters))
     except KeyboardInterrupt as e:  # Ctrl-C, or SIGTERM under runio.cli
+        interrupts.handled()
         bar.close()
         if board is not None:
             board.close()
