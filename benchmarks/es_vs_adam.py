@@ -20,7 +20,8 @@ seeds of each, how many seeds reached each rung, and the ES / Adam ratio of medi
 scale), one panel per target. ``--populations`` runs every ES method at each population
 size (rows and lines ``open_es ×4096``), for machines where a larger population costs
 little more time per generation (``benchmarks/device_check.sh``), ``--es_sigma`` at another
-σ, and ``--es_lr`` at another learning rate (``open_es ×1024 lr 0.03``: 1,024 members wanted twice the carrot's 0.015).
+σ, and ``--es_lr`` at another learning rate (``open_es ×1024 lr 0.03``: 1,024 members
+wanted twice the carrot's 0.015).
 ``--hidden`` trains every method on update rules of each width (``open_es hidden 8``); an
 ES arm's ratios are to Adam's on the same rule.
 
@@ -147,15 +148,22 @@ def method_configs(base, target: str, method: str, population: int | None = None
     return es, adam
 
 
+def base_config(grow, hidden: int | None = None):
+    """The grow job's default config, on an update rule of ``hidden`` units (None: its
+    own); the model config refuses a bad width."""
+    base = grow.GrowConfig()
+    if hidden is None:
+        return base
+    return dataclasses.replace(base, model=dataclasses.replace(base.model, hidden=hidden))
+
+
 def run_one(grow, target: str, method: str, seed: int, max_seconds: float,
             target_loss: float, population: int | None = None,
             lr: float | None = None, pool: bool = True, hidden: int | None = None,
             sigma: float | None = None) -> dict:
     from nca_jax.train import cost
 
-    base = grow.GrowConfig()
-    if hidden is not None:
-        base = dataclasses.replace(base, model=dataclasses.replace(base.model, hidden=hidden))
+    base = base_config(grow, hidden)
     es, adam = method_configs(base, target, method, population, lr, pool, sigma)
     cfg = dataclasses.replace(base, target=target, size=CASES[target],
                               optimizer="adam" if method == "adam" else "es",
@@ -314,20 +322,12 @@ def _budgets() -> dict[str, float]:
     return dict(zip(FLAGS.targets, values))
 
 
-def _populations() -> list[int | None]:
+def _ints(name: str) -> list[int | None]:
+    """A list flag's whole numbers, or ``[None]`` (the grow job's own value) when empty."""
     try:
-        return [int(p) for p in FLAGS.populations] or [None]
+        return [int(v) for v in FLAGS[name].value] or [None]
     except ValueError:
-        common.fail(f"--populations: comma-separated whole numbers, got {FLAGS.populations}")
-
-
-def _hiddens() -> list[int | None]:
-    try:
-        widths = [int(h) for h in FLAGS.hidden]
-    except ValueError:
-        common.fail(f"--hidden: comma-separated whole numbers, got {FLAGS.hidden}")
-    common.require(all(h >= 1 for h in widths), f"--hidden: each must be >= 1, got {widths}")
-    return widths or [None]
+        common.fail(f"--{name}: comma-separated whole numbers, got {FLAGS[name].value}")
 
 
 def main(argv):
@@ -341,20 +341,20 @@ def main(argv):
         common.require(m in METHODS, f"--methods: unknown method {m!r}; allowed: "
                                      f"{', '.join(METHODS)}")
     common.require(1 <= FLAGS.seeds <= 100, f"--seeds={FLAGS.seeds}: must be in [1, 100]")
-    populations = _populations()
-    hiddens = _hiddens()
+    populations, hiddens = _ints("populations"), _ints("hidden")
     budgets = _budgets()
     devices.use_cpu_cores()  # as the grow CLI: ES splits its population over the cores
     from nca_jax.jobs import grow  # after use_cpu_cores: importing evosax runs JAX
 
     # every run's config before the first run: the ES config's own checks refuse a bad
-    # --populations or --es_lr (one line, exit 2) before any time is spent
-    base = grow.GrowConfig()
-    for target in FLAGS.targets:
-        for method in FLAGS.methods:
-            for population in populations:
-                method_configs(base, target, method, population, FLAGS.es_lr, FLAGS.es_pool,
-                               FLAGS.es_sigma)
+    # --populations, --es_lr, --es_sigma or --hidden (one line, exit 2) before any time is spent
+    for hidden in hiddens:
+        base = base_config(grow, hidden)
+        for target in FLAGS.targets:
+            for method in FLAGS.methods:
+                for population in populations:
+                    method_configs(base, target, method, population, FLAGS.es_lr,
+                                   FLAGS.es_pool, FLAGS.es_sigma)
 
     results = common.Results("es_vs_adam")
     runs = []
